@@ -1,0 +1,21 @@
+/** Diagnostics: what a source or the registry builder found wrong, with file, line and field. */
+
+export interface Diagnostic {
+  readonly severity: 'error' | 'warning';
+  readonly file: string;
+  readonly line: number;
+  /** Dotted path of the offending field, e.g. `spec.clusterIP`; empty when the whole document is at fault. */
+  readonly field: string;
+  readonly message: string;
+}
+
+/** `zones/shop.yaml:14: spec.clusterIP: "10.96.0.300" is not an IP address` */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = `${d.file}:${d.line}`;
+  const prefix = d.severity === 'warning' ? 'warning: ' : '';
+  return d.field ? `${where}: ${prefix}${d.field}: ${d.message}` : `${where}: ${prefix}${d.message}`;
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}
