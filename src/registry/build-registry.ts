@@ -1,0 +1,268 @@
+/** buildRegistry: merges source inputs into one validated, fully indexed Registry snapshot. Pure. */
+import { dashedIp, ipFamily, reverseName } from '../dns/ip.js';
+import type { AAAARecord, ARecord, CNAMERecord, DomainName, PTRRecord, SRVRecord } from '../dns/types.js';
+import type { Diagnostic } from './diagnostics.js';
+import type { EndpointGroupInput, RegistryInput, ServiceInput } from './model.js';
+import type { NameNode, NameRole, Registry, ServiceSummary } from './registry.js';
+
+export interface BuildOptions {
+  /** Cluster domain, any case, with or without the trailing dot. */
+  readonly clusterDomain: string;
+  readonly ttl: number;
+  /** SOA serial of the result; callers pass a clock-derived value. */
+  readonly serial: number;
+}
+
+export interface BuildResult {
+  readonly registry: Registry;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** Namespaces every Kubernetes cluster has, so `<ns>.svc.<zone>` and pod names in them exist. */
+export const BUILT_IN_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+interface MutableNode {
+  role: NameRole;
+  a: ARecord[];
+  aaaa: AAAARecord[];
+  cname: CNAMERecord | undefined;
+  srv: SRVRecord[];
+}
+
+const noRecords: readonly never[] = Object.freeze([]);
+
+/** Normalises a cluster domain: lowercase, no leading/trailing dots. */
+export function normalizeZone(domain: string): DomainName {
+  return domain.toLowerCase().replace(/^\.+|\.+$/g, '');
+}
+
+/**
+ * Builds the snapshot: services win by first origin (a duplicate is an error naming both places),
+ * EndpointSlices win over v1 Endpoints for the same service, and every name, record set and
+ * reverse entry is computed here so that queries only look things up.
+ */
+export function buildRegistry(inputs: readonly RegistryInput[], options: BuildOptions): BuildResult {
+  const zone = normalizeZone(options.clusterDomain);
+  const ttl = options.ttl;
+  const diagnostics: Diagnostic[] = [];
+
+  const namespaces = new Set<string>(BUILT_IN_NAMESPACES);
+  const services = new Map<string, ServiceInput>();
+  const groupsByService = new Map<string, EndpointGroupInput[]>();
+  const podIps = new Map<string, Set<string>>();
+  let podCount = 0;
+
+  for (const input of inputs) {
+    for (const ns of input.namespaces) namespaces.add(ns.name.toLowerCase());
+    for (const svc of input.services) {
+      const key = serviceKey(svc.namespace, svc.name);
+      const previous = services.get(key);
+      if (previous) {
+        diagnostics.push({
+          severity: 'error',
+          file: svc.origin.file,
+          line: svc.origin.line,
+          field: 'metadata.name',
+          message: `service "${svc.name}" in namespace "${svc.namespace}" is already defined at ${previous.origin.file}:${previous.origin.line}`,
+        });
+        continue;
+      }
+      services.set(key, svc);
+      namespaces.add(svc.namespace.toLowerCase());
+    }
+    for (const group of input.endpointGroups) {
+      const key = serviceKey(group.namespace, group.service);
+      let list = groupsByService.get(key);
+      if (!list) groupsByService.set(key, (list = []));
+      list.push(group);
+    }
+    for (const pod of input.pods) {
+      const ns = pod.namespace.toLowerCase();
+      namespaces.add(ns);
+      let set = podIps.get(ns);
+      if (!set) podIps.set(ns, (set = new Set()));
+      for (const ip of pod.ips) set.add(ip);
+      podCount++;
+    }
+  }
+
+  const names = new Map<DomainName, MutableNode>();
+  const reverse = new Map<DomainName, PTRRecord[]>();
+  const summaries: ServiceSummary[] = [];
+  let endpointCount = 0;
+
+  const node = (name: DomainName, role: NameRole): MutableNode => {
+    let n = names.get(name);
+    if (!n) {
+      n = { role, a: [], aaaa: [], cname: undefined, srv: [] };
+      names.set(name, n);
+    } else if (n.role === 'structure' && role !== 'structure') {
+      n.role = role;
+    }
+    return n;
+  };
+  const addAddress = (n: MutableNode, name: DomainName, address: string) => {
+    if (ipFamily(address) === 4) {
+      if (!n.a.some((r) => r.address === address)) n.a.push({ type: 'A', name, ttl, address });
+    } else if (!n.aaaa.some((r) => r.address === address)) {
+      n.aaaa.push({ type: 'AAAA', name, ttl, address });
+    }
+  };
+  const addPtr = (address: string, target: DomainName) => {
+    const owner = reverseName(address);
+    let list = reverse.get(owner);
+    if (!list) reverse.set(owner, (list = []));
+    if (!list.some((r) => r.target === target)) list.push({ type: 'PTR', name: owner, ttl, target });
+  };
+
+  node(`svc.${zone}`, 'structure');
+  node(`pod.${zone}`, 'structure');
+  for (const ns of namespaces) {
+    node(`${ns}.svc.${zone}`, 'structure');
+    node(`${ns}.pod.${zone}`, 'structure');
+  }
+
+  for (const [key, svc] of services) {
+    const ns = svc.namespace.toLowerCase();
+    const svcName: DomainName = `${svc.name.toLowerCase()}.${ns}.svc.${zone}`;
+    const groups = preferredGroups(groupsByService.get(key) ?? []);
+
+    // Ready endpoints, each address under its hostname or dashed IP (spec 2.4, CoreDNS endpointHostname).
+    const ready: { label: string; address: string; ports: EndpointGroupInput['ports'] }[] = [];
+    for (const group of groups) {
+      for (const ep of group.endpoints) {
+        if (!ep.ready && !svc.publishNotReadyAddresses) continue;
+        for (const address of ep.addresses) {
+          ready.push({ label: (ep.hostname ?? dashedIp(address)).toLowerCase(), address, ports: group.ports });
+        }
+      }
+    }
+    endpointCount += ready.length;
+    summaries.push({ namespace: ns, name: svc.name.toLowerCase(), kind: svc.kind, readyEndpoints: ready.length });
+
+    if (svc.kind === 'ExternalName') {
+      const target = svc.externalName ?? '';
+      node(svcName, 'service').cname = { type: 'CNAME', name: svcName, ttl, target };
+      addServiceSrv(svc, svcName, target);
+      continue;
+    }
+
+    // A headless service with no ready endpoints has no names at all (spec 2.4.1: NXDOMAIN).
+    if (svc.kind === 'Headless' && ready.length === 0) continue;
+
+    const svcNode = node(svcName, 'service');
+    if (svc.kind === 'ClusterIP') {
+      for (const ip of svc.clusterIPs) {
+        addAddress(svcNode, svcName, ip);
+        addPtr(ip, svcName);
+      }
+      addServiceSrv(svc, svcName, svcName);
+    } else {
+      for (const ep of ready) addAddress(svcNode, svcName, ep.address);
+    }
+
+    for (const ep of ready) {
+      const epName = `${ep.label}.${svcName}`;
+      addAddress(node(epName, 'endpoint'), epName, ep.address);
+      addPtr(ep.address, epName);
+    }
+
+    if (svc.kind === 'Headless') {
+      // Spec 2.4.2: one SRV per ready endpoint and named port, with the endpoint's port number.
+      const seen = new Set<string>();
+      for (const ep of ready) {
+        for (const port of ep.ports) {
+          if (!port.name) continue;
+          const owner = srvOwner(port.name, port.protocol, svcName);
+          const target = `${ep.label}.${svcName}`;
+          const dedupe = `${owner} ${port.port} ${target}`;
+          if (seen.has(dedupe)) continue;
+          seen.add(dedupe);
+          addSrv(owner, svcName, port.protocol, port.port, target);
+        }
+      }
+    }
+  }
+
+  function addServiceSrv(svc: ServiceInput, svcName: DomainName, target: DomainName): void {
+    for (const port of svc.ports) {
+      if (!port.name) continue;
+      addSrv(srvOwner(port.name, port.protocol, svcName), svcName, port.protocol, port.port, target);
+    }
+  }
+
+  function addSrv(owner: DomainName, svcName: DomainName, protocol: string, port: number, target: DomainName): void {
+    node(`_${protocol}.${svcName}`, 'structure');
+    const n = node(owner, 'port');
+    if (!n.srv.some((r) => r.port === port && r.target === target)) {
+      n.srv.push({ type: 'SRV', name: owner, ttl, priority: 0, weight: 0, port, target });
+    }
+  }
+
+  // Sort for deterministic answers and give SRV sets equal weights (RFC 2782; CoreDNS splits 100).
+  const frozen = new Map<DomainName, NameNode>();
+  for (const [name, n] of names) {
+    n.a.sort((x, y) => compareIp(x.address, y.address));
+    n.aaaa.sort((x, y) => compareIp(x.address, y.address));
+    let srv: SRVRecord[] = n.srv;
+    if (srv.length > 0) {
+      const weight = Math.max(1, Math.floor(100 / srv.length));
+      srv = srv
+        .map((r) => ({ ...r, weight }))
+        .sort((x, y) => (x.target === y.target ? x.port - y.port : x.target < y.target ? -1 : 1));
+    }
+    frozen.set(name, {
+      role: n.role,
+      a: n.a.length ? n.a : noRecords,
+      aaaa: n.aaaa.length ? n.aaaa : noRecords,
+      cname: n.cname,
+      srv: srv.length ? srv : noRecords,
+    });
+  }
+  for (const list of reverse.values()) list.sort((x, y) => (x.target < y.target ? -1 : x.target > y.target ? 1 : 0));
+
+  summaries.sort((x, y) => (x.namespace === y.namespace ? cmp(x.name, y.name) : cmp(x.namespace, y.namespace)));
+
+  const registry: Registry = {
+    zone,
+    ttl,
+    serial: options.serial >>> 0,
+    namespaces,
+    names: frozen,
+    reverse,
+    podIps,
+    services: summaries,
+    counts: { namespaces: namespaces.size, services: services.size, endpoints: endpointCount, pods: podCount },
+  };
+  return { registry, diagnostics };
+}
+
+function serviceKey(namespace: string, name: string): string {
+  return `${namespace.toLowerCase()}/${name.toLowerCase()}`;
+}
+
+/** `_http._tcp.web.shop.svc.cluster.local`; port names and protocols match case-insensitively. */
+function srvOwner(portName: string, protocol: string, svcName: DomainName): DomainName {
+  return `_${portName.toLowerCase()}._${protocol.toLowerCase()}.${svcName}`;
+}
+
+/** EndpointSlices supersede v1 Endpoints for the same service, as the EndpointSlice mirroring does. */
+function preferredGroups(groups: readonly EndpointGroupInput[]): readonly EndpointGroupInput[] {
+  if (!groups.some((g) => g.source === 'Endpoints')) return groups;
+  if (!groups.some((g) => g.source !== 'Endpoints')) return groups;
+  return groups.filter((g) => g.source !== 'Endpoints');
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareIp(a: string, b: string): number {
+  if (ipFamily(a) === 4 && ipFamily(b) === 4) {
+    const x = a.split('.').map(Number);
+    const y = b.split('.').map(Number);
+    for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+    return 0;
+  }
+  return cmp(a, b);
+}

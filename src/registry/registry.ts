@@ -1,0 +1,57 @@
+/** The immutable, indexed registry snapshot every query reads: names → record sets, built once. */
+import type {
+  AAAARecord,
+  ARecord,
+  CNAMERecord,
+  DomainName,
+  PTRRecord,
+  SRVRecord,
+} from '../dns/types.js';
+
+/**
+ * What a name under the cluster zone is. `service`, `endpoint`, `port` (an SRV owner) and `pod`
+ * names are what short forms may expand to; `structure` names (`svc.<zone>`, `<ns>.svc.<zone>`,
+ * `_tcp.<svc>…`) exist only so that asking them gives NODATA rather than NXDOMAIN.
+ */
+export type NameRole = 'service' | 'endpoint' | 'port' | 'structure';
+
+/** The record sets owned by one name. Absent sets are empty. */
+export interface NameNode {
+  readonly role: NameRole;
+  readonly a: readonly ARecord[];
+  readonly aaaa: readonly AAAARecord[];
+  readonly cname: CNAMERecord | undefined;
+  readonly srv: readonly SRVRecord[];
+}
+
+export interface RegistryCounts {
+  readonly namespaces: number;
+  readonly services: number;
+  readonly endpoints: number;
+  readonly pods: number;
+}
+
+/** Summary of one service, for listings and change reports. */
+export interface ServiceSummary {
+  readonly namespace: string;
+  readonly name: string;
+  readonly kind: 'ClusterIP' | 'Headless' | 'ExternalName';
+  readonly readyEndpoints: number;
+}
+
+export interface Registry {
+  /** Lowercase cluster domain without the trailing dot, e.g. `cluster.local`. */
+  readonly zone: DomainName;
+  readonly ttl: number;
+  /** SOA serial: changes whenever the content changes (RFC 1035 §3.3.13). */
+  readonly serial: number;
+  readonly namespaces: ReadonlySet<string>;
+  /** Every name under the zone that exists, apex-level names excepted (the cluster stage owns those). */
+  readonly names: ReadonlyMap<DomainName, NameNode>;
+  /** Reverse names (`10.0.96.10.in-addr.arpa`) → PTR records. */
+  readonly reverse: ReadonlyMap<DomainName, readonly PTRRecord[]>;
+  /** Namespace → canonical pod IPs, for `--pods verified`. */
+  readonly podIps: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly services: readonly ServiceSummary[];
+  readonly counts: RegistryCounts;
+}

@@ -1,0 +1,17 @@
+/** Reverse stage: PTR answers for ClusterIPs and ready endpoint IPs; other reverse names pass on. */
+import { answered } from '../dns/outcomes.js';
+import { RecordType } from '../dns/types.js';
+import type { RegistryRef } from '../registry/registry-ref.js';
+import type { Stage } from './stage.js';
+
+export function createReverseStage(registryRef: RegistryRef): Stage {
+  return (query, next) => {
+    if (query.type !== RecordType.PTR && query.type !== RecordType.ANY) return next(query);
+    const name = query.lowerName;
+    if (!name.endsWith('.in-addr.arpa') && !name.endsWith('.ip6.arpa')) return next(query);
+    const ptrs = registryRef.current()?.reverse.get(name);
+    // Addresses the registry does not know belong to someone else: the upstream answers them.
+    if (!ptrs) return next(query);
+    return answered(ptrs);
+  };
+}

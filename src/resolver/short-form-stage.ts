@@ -1,0 +1,53 @@
+/**
+ * Short-form stage: answers `web`, `web.shop`, `web.shop.svc` (and endpoint, SRV and pod forms) the
+ * way a pod's search path would, as CoreDNS's autopath does: a CNAME from the asked name to the
+ * cluster name, then that name's records. Only registry hits are answered; misses pass on.
+ */
+import { RecordType } from '../dns/types.js';
+import type { CNAMERecord, DomainName, RecordsAnswer } from '../dns/types.js';
+import type { Registry } from '../registry/registry.js';
+import type { RegistryRef } from '../registry/registry-ref.js';
+import { answerClusterName, isInZone, podNameExists, type ClusterZoneOptions } from './cluster-answers.js';
+import type { Stage } from './stage.js';
+
+export interface ShortFormOptions extends ClusterZoneOptions {
+  readonly defaultNamespace: string;
+}
+
+/**
+ * The cluster name a short form stands for, trying the search path a pod in the default namespace
+ * has: `<ns>.svc.<zone>`, `svc.<zone>`, `<zone>`. Only names of services, endpoints, SRV ports and
+ * pods count, so a bare namespace name or `svc` never captures a query.
+ */
+export function expandShortForm(registry: Registry, options: ShortFormOptions, lowerName: DomainName): DomainName | undefined {
+  const zone = registry.zone;
+  if (lowerName === '' || isInZone(lowerName, zone) || lowerName.endsWith('.arpa')) return undefined;
+  const candidates = [`${lowerName}.${options.defaultNamespace}.svc.${zone}`, `${lowerName}.svc.${zone}`, `${lowerName}.${zone}`];
+  for (const candidate of candidates) {
+    const node = registry.names.get(candidate);
+    if (node && node.role !== 'structure') return candidate;
+    if (podNameExists(registry, options, candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** CNAME from the asked name to its cluster name, followed by the cluster name's answer. */
+export function answerShortForm(registry: Registry, options: ShortFormOptions, lowerName: DomainName, target: DomainName, qtype: number): RecordsAnswer {
+  const cname: CNAMERecord = { type: 'CNAME', name: lowerName, ttl: registry.ttl, target };
+  // We synthesise these names rather than own them, so the answer is not authoritative.
+  if (qtype === RecordType.CNAME) {
+    return { kind: 'records', rcode: 0, authoritative: false, answer: [cname], authority: [], additional: [] };
+  }
+  const rest = answerClusterName(registry, options, target, qtype);
+  return { ...rest, authoritative: false, answer: [cname, ...rest.answer] };
+}
+
+export function createShortFormStage(registryRef: RegistryRef, options: ShortFormOptions): Stage {
+  return (query, next) => {
+    const registry = registryRef.current();
+    if (!registry) return next(query);
+    const target = expandShortForm(registry, options, query.lowerName);
+    if (target === undefined) return next(query);
+    return answerShortForm(registry, options, query.lowerName, target, query.type);
+  };
+}
