@@ -105,6 +105,8 @@ export interface Query {
   readonly edns: Edns | undefined;
   readonly transport: TransportKind;
   readonly client: { readonly address: string; readonly port: number };
+  /** The query exactly as received, for stages that relay it (forwarding). */
+  readonly wire?: Uint8Array;
 }
 
 /**
