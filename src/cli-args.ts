@@ -1,0 +1,143 @@
+/** Command line and environment → a command and its options. Flags win over CLUSTER_DNS_* variables. */
+import { parseArgs } from 'node:util';
+import { ConfigError } from './errors.js';
+import { parseUpstream, type DnsServerOptions, type UpstreamAddress } from './options.js';
+import type { PodMode } from './resolver/cluster-answers.js';
+
+export type Command = 'serve' | 'check' | 'records' | 'probe' | 'help' | 'version';
+
+export interface CommandLine {
+  readonly command: Command;
+  readonly options: DnsServerOptions;
+  /** `--upstream` was not given: the caller reads /etc/resolv.conf. */
+  readonly upstreamFromSystem: boolean;
+  readonly output: 'table' | 'json';
+}
+
+/** Every flag, its environment variable, and its help line: one table drives parsing and `--help`. */
+export const FLAGS = {
+  zones: { type: 'string', multiple: true, env: 'CLUSTER_DNS_ZONES', help: 'registry file or directory, repeatable (env: comma-separated)', default: './zones' },
+  host: { type: 'string', env: 'CLUSTER_DNS_HOST', help: 'listen address for UDP and TCP', default: '127.0.0.1' },
+  port: { type: 'string', env: 'CLUSTER_DNS_PORT', help: 'listen port for UDP and TCP (0 = any free port)', default: '1053' },
+  'cluster-domain': { type: 'string', env: 'CLUSTER_DNS_CLUSTER_DOMAIN', help: 'authoritative cluster domain', default: 'cluster.local' },
+  'default-namespace': { type: 'string', env: 'CLUSTER_DNS_DEFAULT_NAMESPACE', help: 'namespace of a bare <svc> short form', default: 'default' },
+  ttl: { type: 'string', env: 'CLUSTER_DNS_TTL', help: 'TTL of cluster records, seconds', default: '5' },
+  pods: { type: 'string', env: 'CLUSTER_DNS_PODS', help: 'pod records: disabled | insecure | verified', default: 'insecure' },
+  upstream: { type: 'string', env: 'CLUSTER_DNS_UPSTREAM', help: 'comma-separated IP[:port] upstreams, or none', default: 'nameservers of /etc/resolv.conf' },
+  'log-level': { type: 'string', env: 'CLUSTER_DNS_LOG_LEVEL', help: 'fatal | error | warn | info | debug | trace | silent', default: 'info' },
+  strict: { type: 'boolean', env: 'CLUSTER_DNS_STRICT', help: 'any registry error is fatal at start-up', default: 'false' },
+  output: { type: 'string', env: 'CLUSTER_DNS_OUTPUT', help: 'records: table | json', default: 'table' },
+  help: { type: 'boolean', short: 'h', env: undefined, help: 'show this help', default: '' },
+  version: { type: 'boolean', env: undefined, help: 'print the version', default: '' },
+} as const;
+
+const COMMANDS: readonly Command[] = ['serve', 'check', 'records', 'probe'];
+
+export function helpText(): string {
+  const lines = [
+    'Usage: cluster-dns [serve|check|records|probe] [flags]',
+    '',
+    '  serve    answer DNS for the registry (default)',
+    '  check    validate the registry, print diagnostics and a summary; exit 1 on errors',
+    '  records  print every name the registry answers',
+    '',
+    'Flags (each also from its environment variable; flags win):',
+  ];
+  for (const [name, flag] of Object.entries(FLAGS)) {
+    const env = flag.env ? ` [${flag.env}]` : '';
+    const dflt = flag.default ? ` (default: ${flag.default})` : '';
+    lines.push(`  --${name.padEnd(20)} ${flag.help}${dflt}${env}`);
+  }
+  return lines.join('\n');
+}
+
+/** Parses argv (without node and script) and env; throws ConfigError with one clear line. */
+export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): CommandLine {
+  const spec = Object.fromEntries(
+    Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.type, ...('multiple' in flag ? { multiple: true } : {}), ...('short' in flag ? { short: flag.short } : {}) }]),
+  ) as Parameters<typeof parseArgs>[0] extends infer P ? (P extends { options?: infer O } ? O : never) : never;
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: spec, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new ConfigError((error as Error).message.split('\n')[0] ?? 'bad command line');
+  }
+  const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
+  if (values.help) return { command: 'help', options: {}, upstreamFromSystem: false, output: 'table' };
+  if (values.version) return { command: 'version', options: {}, upstreamFromSystem: false, output: 'table' };
+
+  const [first, ...extra] = parsed.positionals;
+  const command = (first ?? 'serve') as Command;
+  if (!COMMANDS.includes(command)) throw new ConfigError(`unknown command "${first}" (expected ${COMMANDS.join(', ')})`);
+  if (extra.length > 0) throw new ConfigError(`unexpected argument "${extra[0]}"`);
+
+  const str = (name: keyof typeof FLAGS): string | undefined => {
+    const v = values[name];
+    if (typeof v === 'string') return v;
+    const e = FLAGS[name].env;
+    const fromEnv = e ? env[e] : undefined;
+    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  };
+  const bool = (name: keyof typeof FLAGS): boolean | undefined => {
+    if (values[name] === true) return true;
+    const e = FLAGS[name].env;
+    const raw = e ? env[e] : undefined;
+    if (raw === undefined || raw === '') return undefined;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    throw new ConfigError(`${e}: "${raw}" is not a boolean (true/false)`);
+  };
+  const int = (name: keyof typeof FLAGS): number | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name}: "${raw}" is not a whole number`);
+    return Number(raw);
+  };
+
+  const zonesFlag = values.zones as string[] | undefined;
+  const zonesEnv = env.CLUSTER_DNS_ZONES;
+  const zones = zonesFlag && zonesFlag.length > 0 ? zonesFlag : zonesEnv ? zonesEnv.split(',').map((z) => z.trim()).filter(Boolean) : ['./zones'];
+
+  const upstreamText = str('upstream');
+  let upstream: readonly UpstreamAddress[] | 'none' | undefined;
+  if (upstreamText !== undefined) {
+    upstream = upstreamText.trim().toLowerCase() === 'none' ? 'none' : upstreamText.split(',').filter((s) => s.trim() !== '').map(parseUpstream);
+    if (upstream !== 'none' && upstream.length === 0) throw new ConfigError('upstream: empty list (use "none" to turn forwarding off)');
+  }
+
+  const output = str('output') ?? 'table';
+  if (output !== 'table' && output !== 'json') throw new ConfigError(`output: "${output}" must be table or json`);
+
+  const options: DnsServerOptions = {
+    zones,
+    ...defined('host', str('host')),
+    ...defined('port', int('port')),
+    ...defined('clusterDomain', str('cluster-domain')),
+    ...defined('defaultNamespace', str('default-namespace')),
+    ...defined('ttl', int('ttl')),
+    ...defined('pods', str('pods') as PodMode | undefined),
+    ...defined('upstream', upstream),
+    ...defined('logLevel', str('log-level')),
+    ...defined('strict', bool('strict')),
+  };
+  return { command, options, upstreamFromSystem: upstream === undefined, output };
+}
+
+function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** The `nameserver` lines of resolv.conf text (RFC-free format, resolv.conf(5)); scoped IPv6 skipped. */
+export function parseResolvConf(text: string): UpstreamAddress[] {
+  const out: UpstreamAddress[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*nameserver\s+(\S+)/.exec(line);
+    if (!m || m[1]!.includes('%')) continue;
+    try {
+      out.push(parseUpstream(m[1]!.includes(':') && !m[1]!.startsWith('[') ? `[${m[1]}]` : m[1]!));
+    } catch {
+      // A malformed line is skipped, as the libc resolver does.
+    }
+  }
+  return out;
+}

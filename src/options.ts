@@ -1,0 +1,105 @@
+/** Server options with their defaults, validated once into a complete, normalised configuration. */
+import { isIP } from 'node:net';
+import { normalizeZone } from './registry/build-registry.js';
+import { ConfigError } from './errors.js';
+import type { PodMode } from './resolver/cluster-answers.js';
+import { LOG_LEVELS } from './log.js';
+
+export interface UpstreamAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** What `createDnsServer` accepts; every field is optional and defaults as noted. */
+export interface DnsServerOptions {
+  /** Files or directories of registry YAML/JSON. Default: none (an empty registry; the CLI defaults to `./zones`). */
+  readonly zones?: readonly string[];
+  /** Listen address for UDP and TCP. Default `127.0.0.1` (loopback: nothing is exposed by accident). */
+  readonly host?: string;
+  /** Listen port for UDP and TCP; 0 picks a free one. Default `1053`. */
+  readonly port?: number;
+  /** The authoritative cluster domain. Default `cluster.local`. */
+  readonly clusterDomain?: string;
+  /** Namespace a bare `<svc>` is looked up in. Default `default`. */
+  readonly defaultNamespace?: string;
+  /** TTL of every record we synthesise, in seconds. Default `5` (as CoreDNS). */
+  readonly ttl?: number;
+  /** Pod records: `disabled`, `insecure` (any address) or `verified` (known pods). Default `insecure`. */
+  readonly pods?: PodMode;
+  /** Upstream resolvers for other names, or `none` to refuse them. Default `none` for the library. */
+  readonly upstream?: readonly UpstreamAddress[] | 'none';
+  /** Treat any registry error as fatal at start-up. Default `false`. */
+  readonly strict?: boolean;
+  /** pino level. Default `info`. */
+  readonly logLevel?: string;
+}
+
+export interface ResolvedOptions {
+  readonly zones: readonly string[];
+  readonly host: string;
+  readonly port: number;
+  readonly clusterDomain: string;
+  readonly defaultNamespace: string;
+  readonly ttl: number;
+  readonly pods: PodMode;
+  readonly upstream: readonly UpstreamAddress[] | 'none';
+  readonly strict: boolean;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+}
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const POD_MODES: readonly PodMode[] = ['disabled', 'insecure', 'verified'];
+
+/** Fills defaults and validates; throws ConfigError naming the option and the bad value. */
+export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions {
+  const host = options.host ?? '127.0.0.1';
+  if (isIP(host) === 0) throw new ConfigError(`host: "${host}" is not an IP address`);
+  const port = options.port ?? 1053;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port: "${port}" is not a port number (0-65535)`);
+  const clusterDomain = normalizeZone(options.clusterDomain ?? 'cluster.local');
+  if (!isDomainName(clusterDomain)) throw new ConfigError(`cluster-domain: "${options.clusterDomain}" is not a domain name`);
+  const defaultNamespace = options.defaultNamespace ?? 'default';
+  if (!DNS_LABEL.test(defaultNamespace)) throw new ConfigError(`default-namespace: "${defaultNamespace}" is not a namespace name (RFC 1123 label)`);
+  const ttl = options.ttl ?? 5;
+  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 2_147_483_647) throw new ConfigError(`ttl: "${ttl}" is not a TTL in seconds (0-2147483647)`);
+  const pods = options.pods ?? 'insecure';
+  if (!POD_MODES.includes(pods)) throw new ConfigError(`pods: "${pods}" must be one of ${POD_MODES.join(', ')}`);
+  const logLevel = (options.logLevel ?? 'info') as ResolvedOptions['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log-level: "${logLevel}" must be one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    zones: options.zones ?? [],
+    host,
+    port,
+    clusterDomain,
+    defaultNamespace,
+    ttl,
+    pods,
+    upstream: options.upstream ?? 'none',
+    strict: options.strict ?? false,
+    logLevel,
+  };
+}
+
+export function isDomainName(name: string): boolean {
+  if (name.length === 0 || name.length > 253) return false;
+  return name.split('.').every((l) => l.length > 0 && l.length <= 63 && /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$/i.test(l));
+}
+
+/** Parses `IP`, `IP:port`, `[IPv6]:port` (default port 53). */
+export function parseUpstream(text: string): UpstreamAddress {
+  const trimmed = text.trim();
+  let address = trimmed;
+  let port = 53;
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(trimmed);
+  if (bracketed) {
+    address = bracketed[1]!;
+    if (bracketed[2] !== undefined) port = Number(bracketed[2]);
+  } else if (isIP(trimmed) === 0 && /^[^:]+:\d+$/.test(trimmed)) {
+    const i = trimmed.lastIndexOf(':');
+    address = trimmed.slice(0, i);
+    port = Number(trimmed.slice(i + 1));
+  }
+  if (isIP(address) === 0) throw new ConfigError(`upstream: "${text}" is not IP[:port] (IPv6 as [addr]:port)`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`upstream: "${text}" has a bad port`);
+  return { address, port };
+}

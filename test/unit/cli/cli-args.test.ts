@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommandLine, parseResolvConf } from '../../../src/cli-args.js';
+import { ConfigError } from '../../../src/errors.js';
+import { resolveOptions } from '../../../src/options.js';
+
+describe('parseCommandLine', () => {
+  it('defaults to serve with ./zones and the system upstreams', () => {
+    expect(parseCommandLine([], {})).toEqual({ command: 'serve', options: { zones: ['./zones'] }, upstreamFromSystem: true, output: 'table' });
+  });
+
+  it('reads every flag', () => {
+    const line = parseCommandLine(
+      ['--zones', 'a', '--zones', 'b.yaml', '--host', '::1', '--port', '0', '--cluster-domain', 'Example.ORG.', '--default-namespace', 'shop',
+        '--ttl', '30', '--pods', 'verified', '--upstream', '127.0.0.1:5300,[::1]:53,10.0.0.1', '--log-level', 'debug', '--strict'],
+      {},
+    );
+    expect(line.command).toBe('serve');
+    expect(line.upstreamFromSystem).toBe(false);
+    expect(line.options).toEqual({
+      zones: ['a', 'b.yaml'], host: '::1', port: 0, clusterDomain: 'Example.ORG.', defaultNamespace: 'shop', ttl: 30, pods: 'verified',
+      upstream: [{ address: '127.0.0.1', port: 5300 }, { address: '::1', port: 53 }, { address: '10.0.0.1', port: 53 }],
+      logLevel: 'debug', strict: true,
+    });
+    expect(resolveOptions(line.options).clusterDomain).toBe('example.org');
+  });
+
+  it('takes environment variables, and flags win over them', () => {
+    const env = { CLUSTER_DNS_PORT: '5353', CLUSTER_DNS_ZONES: 'x, y', CLUSTER_DNS_UPSTREAM: 'none', CLUSTER_DNS_STRICT: 'true', CLUSTER_DNS_TTL: '7' };
+    const line = parseCommandLine(['--port', '5454'], env);
+    expect(line.options).toEqual({ zones: ['x', 'y'], port: 5454, ttl: 7, upstream: 'none', strict: true });
+    expect(line.upstreamFromSystem).toBe(false);
+  });
+
+  it('knows the subcommands', () => {
+    expect(parseCommandLine(['check', '--zones', 'z'], {}).command).toBe('check');
+    expect(parseCommandLine(['records', '--output', 'json'], {}).output).toBe('json');
+    expect(parseCommandLine(['--help'], {}).command).toBe('help');
+  });
+
+  it.each([
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--port', 'abc'], /^port: "abc" is not a whole number$/],
+    [['--upstream', 'dns.google'], /^upstream: "dns.google" is not IP\[:port\]/],
+    [['--upstream', '1.2.3.4:99999'], /^upstream: "1.2.3.4:99999" has a bad port$/],
+    [['frobnicate'], /^unknown command "frobnicate"/],
+    [['--output', 'xml'], /^output: "xml" must be table or json$/],
+  ])('rejects %j with one clear line', (argv, message) => {
+    expect(() => parseCommandLine(argv, {})).toThrowError(message);
+    try { parseCommandLine(argv, {}); } catch (e) { expect((e as ConfigError).code).toBe('CONFIG_INVALID'); }
+  });
+
+  it('rejects a malformed boolean in the environment', () => {
+    expect(() => parseCommandLine([], { CLUSTER_DNS_STRICT: 'maybe' })).toThrowError('CLUSTER_DNS_STRICT: "maybe" is not a boolean (true/false)');
+  });
+});
+
+describe('resolveOptions', () => {
+  it('fills the documented defaults', () => {
+    expect(resolveOptions({})).toEqual({
+      zones: [], host: '127.0.0.1', port: 1053, clusterDomain: 'cluster.local', defaultNamespace: 'default', ttl: 5, pods: 'insecure',
+      upstream: 'none', strict: false, logLevel: 'info',
+    });
+  });
+  it.each([
+    [{ host: 'localhost' }, 'host: "localhost" is not an IP address'],
+    [{ port: 70000 }, 'port: "70000" is not a port number (0-65535)'],
+    [{ clusterDomain: 'bad..domain' }, 'cluster-domain: "bad..domain" is not a domain name'],
+    [{ defaultNamespace: 'Shop_1' }, 'default-namespace: "Shop_1" is not a namespace name (RFC 1123 label)'],
+    [{ ttl: -1 }, 'ttl: "-1" is not a TTL in seconds (0-2147483647)'],
+    [{ pods: 'sometimes' as never }, 'pods: "sometimes" must be one of disabled, insecure, verified'],
+    [{ logLevel: 'loud' }, 'log-level: "loud" must be one of fatal, error, warn, info, debug, trace, silent'],
+  ])('rejects %j', (options, message) => {
+    expect(() => resolveOptions(options)).toThrowError(message);
+  });
+});
+
+describe('parseResolvConf', () => {
+  it('reads nameserver lines, IPv6 included, and skips scoped and broken ones', () => {
+    const text = '# comment\nnameserver 127.0.0.53\nnameserver 2001:db8::1\nnameserver fe80::1%eth0\nnameserver nonsense\nsearch example.org\noptions edns0\n';
+    expect(parseResolvConf(text)).toEqual([{ address: '127.0.0.53', port: 53 }, { address: '2001:db8::1', port: 53 }]);
+  });
+});
