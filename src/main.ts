@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+/** CLI entry: argv/env → options → server; SIGTERM/SIGINT stop, SIGHUP reloads. */
+import { readFileSync } from 'node:fs';
+import { parseCommandLine, helpText, parseResolvConf, type CommandLine } from './cli-args.js';
+import { ClusterDnsError } from './errors.js';
+import { createLogger } from './log.js';
+import { resolveOptions, type DnsServerOptions } from './options.js';
+import { createDnsServer } from './server.js';
+import { runCheck } from './commands/check.js';
+
+const EXIT_USAGE = 2;
+
+async function main(argv: readonly string[]): Promise<number> {
+  let line: CommandLine;
+  try {
+    line = parseCommandLine(argv, process.env);
+    if (line.command === 'help') {
+      process.stdout.write(`${helpText()}\n`);
+      return 0;
+    }
+    if (line.command === 'version') {
+      process.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    // Validate everything up front so a bad value is one line on stderr, exit 2.
+    resolveOptions(line.options);
+  } catch (error) {
+    return usageError(error);
+  }
+
+  switch (line.command) {
+    case 'check':
+      return runCheck(resolveOptions(line.options), process.stdout);
+    default:
+      return serve(line);
+  }
+}
+
+async function serve(line: CommandLine): Promise<number> {
+  let options: DnsServerOptions = line.options;
+  if (line.upstreamFromSystem) options = { ...options, upstream: systemUpstreams() };
+  const logger = createLogger(resolveOptions(options).logLevel as never);
+  let server;
+  try {
+    server = createDnsServer({ ...options, logger });
+    await server.start();
+  } catch (error) {
+    if (error instanceof ClusterDnsError) {
+      process.stderr.write(`cluster-dns: ${error.message}\n`);
+      logger.flush?.();
+      return error.code === 'CONFIG_INVALID' || error.code === 'REGISTRY_INVALID' ? EXIT_USAGE : 1;
+    }
+    throw error;
+  }
+  const running = server;
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      running.stop().then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'stop failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      void running.reload();
+    });
+  });
+}
+
+/** The nameservers of /etc/resolv.conf; none readable means forwarding is off. */
+function systemUpstreams(): DnsServerOptions['upstream'] {
+  try {
+    const servers = parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8'));
+    return servers.length > 0 ? servers : 'none';
+  } catch {
+    return 'none';
+  }
+}
+
+function usageError(error: unknown): number {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`cluster-dns: ${message}\n`);
+  if (!(error instanceof ClusterDnsError)) process.stderr.write('run "cluster-dns --help" for usage\n');
+  return EXIT_USAGE;
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Exit explicitly so a lingering handle never keeps a stopped server alive.
+    setImmediate(() => process.exit(code));
+  },
+  (error: unknown) => {
+    process.stderr.write(`cluster-dns: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

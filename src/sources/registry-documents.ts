@@ -1,0 +1,40 @@
+/** Registry documents of either format → one RegistryInput with diagnostics. Pure. */
+import type { Diagnostic } from '../registry/diagnostics.js';
+import type { RegistryInput } from '../registry/model.js';
+import { Problems, isRecord } from './field-checks.js';
+import { convertKubernetesObject, createCollector } from './kubernetes-manifests.js';
+import { convertNativeDocument, isNativeDocument } from './native-format.js';
+import { plainDocument, type SourceDocument } from './source-document.js';
+import { parseRegistryText } from './yaml-documents.js';
+
+export interface ConvertedSource {
+  readonly input: RegistryInput;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** Decides each document's format (a `kind` makes it Kubernetes) and converts it. */
+export function convertDocuments(documents: readonly SourceDocument[]): ConvertedSource {
+  const out = createCollector();
+  const diagnostics: Diagnostic[] = [];
+  for (const doc of documents) {
+    const problems = new Problems(doc);
+    if (isNativeDocument(doc.value)) convertNativeDocument(doc.value as Record<string, unknown>, problems, out);
+    else if (isRecord(doc.value) && ('kind' in doc.value || 'apiVersion' in doc.value)) convertKubernetesObject(doc.value, problems, out);
+    else problems.error([], 'not a registry document: expected a Kubernetes object (apiVersion, kind) or a native document (namespace, services, pods)');
+    diagnostics.push(...problems.diagnostics);
+  }
+  const { namespaces, services, endpointGroups, pods } = out;
+  return { input: { namespaces, services, endpointGroups, pods }, diagnostics };
+}
+
+/** Text of a file or request body (YAML, possibly multi-document, or JSON) → registry input. */
+export function convertRegistryText(file: string, text: string): ConvertedSource {
+  const parsed = parseRegistryText(file, text);
+  const converted = convertDocuments(parsed.documents);
+  return { input: converted.input, diagnostics: [...parsed.diagnostics, ...converted.diagnostics] };
+}
+
+/** Plain objects (already parsed, e.g. from an API call) → registry input. */
+export function convertRegistryObjects(file: string, objects: readonly unknown[]): ConvertedSource {
+  return convertDocuments(objects.map((value) => plainDocument(file, value)));
+}
