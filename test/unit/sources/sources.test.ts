@@ -22,18 +22,18 @@ describe('Kubernetes manifests', () => {
     const { input, diagnostics } = convertRegistryText('f.yaml', text);
     expect(diagnostics).toEqual([]);
     expect(input).toEqual({
-      namespaces: [{ name: 'shop', origin: origin(3) }],
+      namespaces: [{ name: 'shop', origin: origin(1) }],
       services: [{
         namespace: 'shop', name: 'web', kind: 'ClusterIP', clusterIPs: ['10.96.0.10', 'fd00::10'], externalName: undefined,
         ports: [{ name: 'http', protocol: 'tcp', port: 80 }, { name: undefined, protocol: 'udp', port: 53 }], publishNotReadyAddresses: true, origin: origin(7),
       }],
       endpointGroups: [
         { namespace: 'shop', service: 'web', source: 'EndpointSlice', ports: [{ name: 'http', protocol: 'tcp', port: 8080 }],
-          endpoints: [{ addresses: ['10.244.0.1'], hostname: 'w-0', ready: true }, { addresses: ['10.244.0.2'], hostname: undefined, ready: false }], origin: origin(22) },
+          endpoints: [{ addresses: ['10.244.0.1'], hostname: 'w-0', ready: true }, { addresses: ['10.244.0.2'], hostname: undefined, ready: false }], origin: origin(20) },
         { namespace: 'shop', service: 'web', source: 'Endpoints', ports: [{ name: 'http', protocol: 'tcp', port: 8080 }],
           endpoints: [{ addresses: ['10.244.0.3'], hostname: 'e-3', ready: true }, { addresses: ['10.244.0.4'], hostname: undefined, ready: false }], origin: origin(39) },
       ],
-      pods: [{ namespace: 'shop', name: 'p', ips: ['10.244.0.1', 'fd00::1'], origin: origin(44) }],
+      pods: [{ namespace: 'shop', name: 'p', ips: ['10.244.0.1', 'fd00::1'], origin: origin(43) }],
     });
   });
 
