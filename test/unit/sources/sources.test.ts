@@ -25,7 +25,7 @@ describe('Kubernetes manifests', () => {
       namespaces: [{ name: 'shop', origin: origin(1) }],
       services: [{
         namespace: 'shop', name: 'web', kind: 'ClusterIP', clusterIPs: ['10.96.0.10', 'fd00::10'], externalName: undefined,
-        ports: [{ name: 'http', protocol: 'tcp', port: 80 }, { name: undefined, protocol: 'udp', port: 53 }], publishNotReadyAddresses: true, origin: origin(7),
+        ports: [{ name: 'http', protocol: 'tcp', port: 80 }, { name: undefined, protocol: 'udp', port: 53 }], publishNotReadyAddresses: true, origin: origin(5),
       }],
       endpointGroups: [
         { namespace: 'shop', service: 'web', source: 'EndpointSlice', ports: [{ name: 'http', protocol: 'tcp', port: 8080 }],
