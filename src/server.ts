@@ -131,7 +131,17 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
     async start() {
       if (listeners) throw new ClusterDnsError('SERVER_STATE', 'server already started');
       await reload(true);
-      listeners = await createDnsListeners({ host: options.host, port: options.port, handler: handle });
+      try {
+        listeners = await createDnsListeners({
+          host: options.host,
+          port: options.port,
+          handler: handle,
+          onError: (error, meta) => log.error({ err: error, transport: meta.transport }, 'listener error'),
+        });
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : (error as Error).message;
+        throw new ClusterDnsError('BIND_FAILED', `cannot listen on ${options.host}:${options.port}: ${reason}`, { cause: error });
+      }
       const bound: ServerAddresses = listeners.addresses;
       addresses = bound;
       log.info({ udp: bound.udp, tcp: bound.tcp, zone: options.clusterDomain, ...registryRef.current()?.counts }, 'listening');

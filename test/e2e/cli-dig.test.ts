@@ -1,0 +1,78 @@
+import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { dig, execFileAsync, startCli } from '../helpers/cli.js';
+
+const hasDig = (() => {
+  try {
+    execFileSync('dig', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!hasDig && !process.env.CI)('the built CLI, driven by dig', () => {
+  it('serves zones/ over UDP and TCP', async () => {
+    const { port } = await startCli(['--upstream', 'none']);
+    expect(await dig(port, '+short', 'web.shop.svc.cluster.local')).toBe('10.96.0.10\n');
+    expect(await dig(port, '+short', '+tcp', 'api.default.svc.cluster.local', 'AAAA')).toBe('fd00:10:96::20\n');
+    expect(await dig(port, '+short', 'web.shop')).toBe('web.shop.svc.cluster.local.\n10.96.0.10\n');
+    expect(await dig(port, '+short', '-x', '10.96.0.1')).toBe('kubernetes.default.svc.cluster.local.\n');
+    expect(await dig(port, '+short', '_redis._tcp.cache.default.svc.cluster.local', 'SRV')).toBe(
+      '0 50 6379 cache-0.cache.default.svc.cluster.local.\n0 50 6379 cache-1.cache.default.svc.cluster.local.\n',
+    );
+    const nx = await dig(port, 'nope.shop.svc.cluster.local');
+    expect(nx).toMatch(/status: NXDOMAIN/);
+    expect(nx).toMatch(/flags: qr aa rd;/);
+    expect(nx).toMatch(/cluster\.local\.\s+5\s+IN\s+SOA\s+ns\.dns\.cluster\.local\. hostmaster\.cluster\.local\./);
+  });
+
+  it('sets TC over UDP for a large answer and dig retries over TCP', async () => {
+    const { port } = await startCli(['--zones', 'test/fixtures/large-headless.yaml', '--upstream', 'none']);
+    const truncated = await dig(port, '+noedns', '+ignore', 'big.shop.svc.cluster.local');
+    expect(truncated).toMatch(/flags: qr aa tc rd;/);
+    expect(truncated).toMatch(/ANSWER: 0,/);
+    const retried = await dig(port, '+noedns', 'big.shop.svc.cluster.local');
+    expect(retried).toMatch(/Truncated, retrying in TCP mode/);
+    expect(retried).toMatch(/ANSWER: 60,/);
+  });
+
+  it('stops cleanly on SIGTERM with exit code 0', async () => {
+    const { child } = await startCli(['--upstream', 'none']);
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+
+  it('rejects a bad flag with one line on stderr and exit 2', async () => {
+    const run = execFileAsync(process.execPath, ['dist/main.js', '--port', 'lots']);
+    await expect(run).rejects.toMatchObject({ code: 2, stderr: 'cluster-dns: port: "lots" is not a whole number\n' });
+    await expect(execFileAsync(process.execPath, ['dist/main.js', '--pods', 'maybe'])).rejects.toMatchObject({
+      code: 2,
+      stderr: 'cluster-dns: pods: "maybe" must be one of disabled, insecure, verified\n',
+    });
+  });
+
+  it('check validates, prints diagnostics and a summary, exit 1 on errors', async () => {
+    const ok = await execFileAsync(process.execPath, ['dist/main.js', 'check']);
+    expect(ok.stdout).toBe('2 file(s): 5 namespaces, 6 services, 6 ready endpoint addresses, 3 pods; 0 error(s), 0 warning(s)\n');
+    await expect(execFileAsync(process.execPath, ['dist/main.js', 'check', '--zones', 'test/fixtures/broken/bad-ip.yaml'])).rejects.toMatchObject({
+      code: 1,
+      stdout: 'test/fixtures/broken/bad-ip.yaml:8: spec.clusterIP: "10.96.0.300" is not an IP address\n1 file(s): 4 namespaces, 0 services, 0 ready endpoint addresses, 0 pods; 1 error(s), 0 warning(s)\n',
+    });
+  });
+
+  it('--strict makes a registry error fatal at start-up', async () => {
+    await expect(execFileAsync(process.execPath, ['dist/main.js', '--port', '0', '--strict', '--zones', 'test/fixtures/broken/bad-ip.yaml', '--log-level', 'silent'])).rejects.toMatchObject({
+      code: 2,
+      stderr: 'cluster-dns: registry has errors (--strict): test/fixtures/broken/bad-ip.yaml:8: spec.clusterIP: "10.96.0.300" is not an IP address\n',
+    });
+  });
+
+  it('serves the good files when one file is broken', async () => {
+    const { port, stderr } = await startCli(['--zones', 'zones', '--zones', 'test/fixtures/broken/bad-ip.yaml', '--upstream', 'none']);
+    expect(await dig(port, '+short', 'web.shop.svc.cluster.local')).toBe('10.96.0.10\n');
+    expect(stderr()).toMatch(/test\/fixtures\/broken\/bad-ip.yaml:8: spec.clusterIP: \\"10.96.0.300\\" is not an IP address/);
+  });
+});

@@ -1,0 +1,54 @@
+/** Runs the built CLI (dist/main.js) as a child process, for end-to-end tests. */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { promisify } from 'node:util';
+import { afterEach } from 'vitest';
+
+export const execFileAsync = promisify(execFile);
+const children: ChildProcess[] = [];
+
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  }
+});
+
+export interface RunningCli {
+  child: ChildProcess;
+  port: number;
+  stderr: () => string;
+}
+
+/** Starts `node dist/main.js serve …` on 127.0.0.1 port 0 and waits for its "listening" log line. */
+export async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningCli> {
+  const child = spawn(process.execPath, ['dist/main.js', '--host', '127.0.0.1', '--port', '0', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`CLI did not start: ${stderr}`)), 10_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const m = /"msg":"listening"/.test(stderr) ? /"udp":\{[^}]*"port":(\d+)/.exec(stderr) : null;
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`CLI exited with ${code}: ${stderr}`));
+    });
+  });
+  return { child, port, stderr: () => stderr };
+}
+
+export async function dig(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync('dig', ['@127.0.0.1', '-p', String(port), '+time=2', '+tries=1', ...args]);
+  return stdout;
+}
