@@ -24,6 +24,8 @@ export const FLAGS = {
   ttl: { type: 'string', env: 'CLUSTER_DNS_TTL', help: 'TTL of cluster records, seconds', default: '5' },
   pods: { type: 'string', env: 'CLUSTER_DNS_PODS', help: 'pod records: disabled | insecure | verified', default: 'insecure' },
   upstream: { type: 'string', env: 'CLUSTER_DNS_UPSTREAM', help: 'comma-separated IP[:port] upstreams, or none', default: 'nameservers of /etc/resolv.conf' },
+  'upstream-timeout': { type: 'string', env: 'CLUSTER_DNS_UPSTREAM_TIMEOUT', help: 'per-try upstream timeout, ms', default: '2000' },
+  cache: { type: 'string', env: 'CLUSTER_DNS_CACHE', help: 'forwarded replies cached (entries, LRU); 0 = off', default: '10000' },
   'log-level': { type: 'string', env: 'CLUSTER_DNS_LOG_LEVEL', help: 'fatal | error | warn | info | debug | trace | silent', default: 'info' },
   strict: { type: 'boolean', env: 'CLUSTER_DNS_STRICT', help: 'any registry error is fatal at start-up', default: 'false' },
   output: { type: 'string', env: 'CLUSTER_DNS_OUTPUT', help: 'records: table | json', default: 'table' },
@@ -117,6 +119,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     ...defined('ttl', int('ttl')),
     ...defined('pods', str('pods') as PodMode | undefined),
     ...defined('upstream', upstream),
+    ...defined('upstreamTimeoutMs', int('upstream-timeout')),
+    ...defined('cacheSize', int('cache')),
     ...defined('logLevel', str('log-level')),
     ...defined('strict', bool('strict')),
   };

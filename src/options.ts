@@ -28,6 +28,10 @@ export interface DnsServerOptions {
   readonly pods?: PodMode;
   /** Upstream resolvers for other names, or `none` to refuse them. Default `none` for the library. */
   readonly upstream?: readonly UpstreamAddress[] | 'none';
+  /** Per-try timeout for an upstream, ms. Default `2000`. */
+  readonly upstreamTimeoutMs?: number;
+  /** Forwarded replies cached at most (LRU); 0 turns the cache off. Default `10000`. */
+  readonly cacheSize?: number;
   /** Treat any registry error as fatal at start-up. Default `false`. */
   readonly strict?: boolean;
   /** pino level. Default `info`. */
@@ -43,6 +47,8 @@ export interface ResolvedOptions {
   readonly ttl: number;
   readonly pods: PodMode;
   readonly upstream: readonly UpstreamAddress[] | 'none';
+  readonly upstreamTimeoutMs: number;
+  readonly cacheSize: number;
   readonly strict: boolean;
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
@@ -66,6 +72,14 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
   if (!POD_MODES.includes(pods)) throw new ConfigError(`pods: "${pods}" must be one of ${POD_MODES.join(', ')}`);
   const logLevel = (options.logLevel ?? 'info') as ResolvedOptions['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log-level: "${logLevel}" must be one of ${LOG_LEVELS.join(', ')}`);
+  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? 2000;
+  if (!Number.isInteger(upstreamTimeoutMs) || upstreamTimeoutMs < 1 || upstreamTimeoutMs > 60_000) {
+    throw new ConfigError(`upstream-timeout: "${upstreamTimeoutMs}" is not a timeout in ms (1-60000)`);
+  }
+  const cacheSize = options.cacheSize ?? 10_000;
+  if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new ConfigError(`cache: "${cacheSize}" is not a number of entries (0 = off)`);
+  const upstream = options.upstream ?? 'none';
+  if (upstream !== 'none' && upstream.length === 0) throw new ConfigError('upstream: empty list (use "none" to turn forwarding off)');
   return {
     zones: options.zones ?? [],
     host,
@@ -74,7 +88,9 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
     defaultNamespace,
     ttl,
     pods,
-    upstream: options.upstream ?? 'none',
+    upstream,
+    upstreamTimeoutMs,
+    cacheSize,
     strict: options.strict ?? false,
     logLevel,
   };

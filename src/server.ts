@@ -4,12 +4,17 @@ import { formatDiagnostic, type Diagnostic } from './registry/diagnostics.js';
 import type { Registry } from './registry/registry.js';
 import { createRegistryRef } from './registry/registry-ref.js';
 import { updateZoneFileSet, type ServedFile } from './registry/zone-file-set.js';
-import { ClusterDnsError } from './errors.js';
+import { ClusterDnsError, ConfigError } from './errors.js';
 import { silentLogger, type Logger } from './log.js';
 import { resolveOptions, type DnsServerOptions, type ResolvedOptions } from './options.js';
 import { servfail } from './dns/outcomes.js';
 import type { Answer, Query } from './dns/types.js';
 import { createResolver } from './resolver/create-resolver.js';
+import { createReplyCache, type ReplyCache } from './resolver/cache-stage.js';
+import { createForwardStage, createLoopGuardStage } from './resolver/forward-stage.js';
+import type { Stage } from './resolver/stage.js';
+import { createUpstreamClient, type UpstreamClient } from './upstream/upstream-client.js';
+import { upstreamIsSelf } from './upstream/self-address.js';
 import { readZones } from './sources/zones-reader.js';
 import { decodeQuery } from './wire/query-decoder.js';
 import { encodeResponse, encodeVerdict } from './wire/answer-encoder.js';
@@ -43,6 +48,8 @@ export interface DnsServer {
   reload(): Promise<ReloadReport>;
   /** The snapshot queries are answered from, undefined before the first load. */
   registry(): Registry | undefined;
+  /** Forwarding cache counters, undefined when forwarding is off. */
+  cacheStats(): { hits: number; misses: number; size: number } | undefined;
   readonly addresses: ServerAddresses | undefined;
 }
 
@@ -63,11 +70,33 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
   let addresses: ServerAddresses | undefined;
   let lastSerial = 0;
 
+  let upstreamClient: UpstreamClient | undefined;
+  let replyCache: ReplyCache | undefined;
+  const outOfZone: Stage[] = [];
+  if (options.upstream !== 'none') {
+    const self = options.upstream.find((u) => options.port !== 0 && upstreamIsSelf(u, options.host, options.port));
+    if (self) throw new ConfigError(`upstream: ${self.address}:${self.port} is this server's own address (a forwarding loop)`);
+    upstreamClient = createUpstreamClient({ servers: options.upstream, timeoutMs: options.upstreamTimeoutMs });
+    replyCache = createReplyCache({ maxEntries: options.cacheSize, ...(input.now ? { now: input.now } : {}) });
+    let loopReported = false;
+    outOfZone.push(
+      createLoopGuardStage(upstreamClient, {
+        onLoop: (query) => {
+          if (loopReported) return;
+          loopReported = true;
+          log.error({ qname: query.lowerName, qtype: query.type }, 'forwarding loop: a query we forwarded came back to us; check --upstream (answering SERVFAIL)');
+        },
+      }),
+      replyCache.stage,
+      createForwardStage(upstreamClient),
+    );
+  }
   const resolve = createResolver(registryRef, {
     zone: options.clusterDomain,
     podMode: options.pods,
     defaultNamespace: options.defaultNamespace,
     nameServerAddresses: nameServerAddresses(options.host),
+    outOfZone,
   });
   const recursionAvailable = options.upstream !== 'none';
 
@@ -144,6 +173,11 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
       }
       const bound: ServerAddresses = listeners.addresses;
       addresses = bound;
+      const looped = options.upstream !== 'none' ? options.upstream.find((u) => upstreamIsSelf(u, options.host, bound.udp.port)) : undefined;
+      if (looped) {
+        await this.stop();
+        throw new ConfigError(`upstream: ${looped.address}:${looped.port} is this server's own address (a forwarding loop)`);
+      }
       log.info({ udp: bound.udp, tcp: bound.tcp, zone: options.clusterDomain, ...registryRef.current()?.counts }, 'listening');
       return bound;
     },
@@ -151,10 +185,12 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
       const current = listeners;
       listeners = undefined;
       addresses = undefined;
+      upstreamClient?.close();
       if (current) await current.close();
     },
     reload: () => reload(false),
     registry: () => registryRef.current(),
+    cacheStats: () => replyCache?.stats(),
     get addresses() {
       return addresses;
     },
