@@ -58,12 +58,15 @@ export function buildRegistry(inputs: readonly RegistryInput[], options: BuildOp
       const key = serviceKey(svc.namespace, svc.name);
       const previous = services.get(key);
       if (previous) {
+        const shadowed = isApiOrigin(previous.origin.file);
         diagnostics.push({
-          severity: 'error',
+          severity: shadowed ? 'warning' : 'error',
           file: svc.origin.file,
           line: svc.origin.line,
           field: 'metadata.name',
-          message: `service "${svc.name}" in namespace "${svc.namespace}" is already defined at ${previous.origin.file}:${previous.origin.line}`,
+          message: shadowed
+            ? `service "${svc.name}" in namespace "${svc.namespace}" is overridden by the registration ${previous.origin.file}`
+            : `service "${svc.name}" in namespace "${svc.namespace}" is already defined at ${previous.origin.file}:${previous.origin.line}`,
         });
         continue;
       }
@@ -125,7 +128,9 @@ export function buildRegistry(inputs: readonly RegistryInput[], options: BuildOp
   for (const [key, svc] of services) {
     const ns = svc.namespace.toLowerCase();
     const svcName: DomainName = `${svc.name.toLowerCase()}.${ns}.svc.${zone}`;
-    const groups = preferredGroups(groupsByService.get(key) ?? []);
+    // A service registered through the API shadows a file's, endpoints included.
+    const fromApi = isApiOrigin(svc.origin.file);
+    const groups = preferredGroups((groupsByService.get(key) ?? []).filter((g) => isApiOrigin(g.origin.file) === fromApi));
 
     // Ready endpoints, each address under its hostname or dashed IP (spec 2.4, CoreDNS endpointHostname).
     const ready: { label: string; address: string; ports: EndpointGroupInput['ports'] }[] = [];
@@ -138,7 +143,13 @@ export function buildRegistry(inputs: readonly RegistryInput[], options: BuildOp
       }
     }
     endpointCount += ready.length;
-    summaries.push({ namespace: ns, name: svc.name.toLowerCase(), kind: svc.kind, readyEndpoints: ready.length });
+    summaries.push({
+      namespace: ns,
+      name: svc.name.toLowerCase(),
+      kind: svc.kind,
+      readyEndpoints: ready.length,
+      fingerprint: JSON.stringify([svc.clusterIPs, svc.externalName, svc.ports, ready.map((e) => [e.label, e.address, e.ports])]),
+    });
 
     if (svc.kind === 'ExternalName') {
       const target = svc.externalName ?? '';
@@ -235,6 +246,11 @@ export function buildRegistry(inputs: readonly RegistryInput[], options: BuildOp
     counts: { namespaces: namespaces.size, services: services.size, endpoints: endpointCount, pods: podCount },
   };
   return { registry, diagnostics };
+}
+
+/** Registrations made through the API or the library carry an origin file of `api:<registration>`. */
+export function isApiOrigin(file: string): boolean {
+  return file.startsWith('api:');
 }
 
 function serviceKey(namespace: string, name: string): string {

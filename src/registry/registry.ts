@@ -37,6 +37,8 @@ export interface ServiceSummary {
   readonly name: string;
   readonly kind: 'ClusterIP' | 'Headless' | 'ExternalName';
   readonly readyEndpoints: number;
+  /** Changes whenever anything DNS-visible about the service changes (addresses, ports, target). */
+  readonly fingerprint: string;
 }
 
 export interface Registry {
