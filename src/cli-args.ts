@@ -27,6 +27,7 @@ export const FLAGS = {
   'upstream-timeout': { type: 'string', env: 'CLUSTER_DNS_UPSTREAM_TIMEOUT', help: 'per-try upstream timeout, ms', default: '2000' },
   cache: { type: 'string', env: 'CLUSTER_DNS_CACHE', help: 'forwarded replies cached (entries, LRU); 0 = off', default: '10000' },
   'log-level': { type: 'string', env: 'CLUSTER_DNS_LOG_LEVEL', help: 'fatal | error | warn | info | debug | trace | silent', default: 'info' },
+  watch: { type: 'string', env: 'CLUSTER_DNS_WATCH', help: 'reload when files under --zones change: true | false', default: 'true' },
   strict: { type: 'boolean', env: 'CLUSTER_DNS_STRICT', help: 'any registry error is fatal at start-up', default: 'false' },
   output: { type: 'string', env: 'CLUSTER_DNS_OUTPUT', help: 'records: table | json', default: 'table' },
   help: { type: 'boolean', short: 'h', env: undefined, help: 'show this help', default: '' },
@@ -89,6 +90,13 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     if (/^(0|false|no|off)$/i.test(raw)) return false;
     throw new ConfigError(`${e}: "${raw}" is not a boolean (true/false)`);
   };
+  const boolText = (name: keyof typeof FLAGS): boolean | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    throw new ConfigError(`${name}: "${raw}" is not true or false`);
+  };
   const int = (name: keyof typeof FLAGS): number | undefined => {
     const raw = str(name);
     if (raw === undefined) return undefined;
@@ -123,6 +131,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     ...defined('cacheSize', int('cache')),
     ...defined('logLevel', str('log-level')),
     ...defined('strict', bool('strict')),
+    ...defined('watch', boolText('watch')),
   };
   return { command, options, upstreamFromSystem: upstream === undefined, output };
 }

@@ -22,3 +22,14 @@ export class ConfigError extends ClusterDnsError {
     this.name = 'ConfigError';
   }
 }
+
+/** A registry change (API call or strict start-up) that does not parse or validate. Nothing changed. */
+export class RegistryError extends ClusterDnsError {
+  /** Each problem as `file:line: field: message`. */
+  readonly diagnostics: readonly string[];
+  constructor(message: string, diagnostics: readonly string[]) {
+    super('REGISTRY_INVALID', diagnostics.length ? `${message}: ${diagnostics.join('; ')}` : message);
+    this.name = 'RegistryError';
+    this.diagnostics = diagnostics;
+  }
+}

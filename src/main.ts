@@ -74,7 +74,7 @@ async function serve(line: CommandLine): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', () => {
-      void running.reload();
+      running.reload().catch((error: unknown) => logger.error({ err: error }, 'reload failed; still serving the last good registry'));
     });
   });
 }

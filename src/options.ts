@@ -34,6 +34,8 @@ export interface DnsServerOptions {
   readonly cacheSize?: number;
   /** Treat any registry error as fatal at start-up. Default `false`. */
   readonly strict?: boolean;
+  /** Watch the zones directories and reload on change. Default `true`. */
+  readonly watch?: boolean;
   /** pino level. Default `info`. */
   readonly logLevel?: string;
 }
@@ -50,6 +52,7 @@ export interface ResolvedOptions {
   readonly upstreamTimeoutMs: number;
   readonly cacheSize: number;
   readonly strict: boolean;
+  readonly watch: boolean;
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -92,6 +95,7 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
     upstreamTimeoutMs,
     cacheSize,
     strict: options.strict ?? false,
+    watch: options.watch ?? true,
     logLevel,
   };
 }

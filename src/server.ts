@@ -1,9 +1,14 @@
 /** The composition root: loads the registry, builds the resolver, binds UDP and TCP, starts and stops. */
-import { buildRegistry } from './registry/build-registry.js';
-import { formatDiagnostic, type Diagnostic } from './registry/diagnostics.js';
 import type { Registry } from './registry/registry.js';
 import { createRegistryRef } from './registry/registry-ref.js';
-import { updateZoneFileSet, type ServedFile } from './registry/zone-file-set.js';
+import {
+  RegistryManager,
+  type Registration,
+  type RegistrationInput,
+  type RegistrationRef,
+  type ReloadReport,
+} from './reload/registry-manager.js';
+import { watchZones, type ZonesWatcher } from './reload/zones-watcher.js';
 import { ClusterDnsError, ConfigError } from './errors.js';
 import { silentLogger, type Logger } from './log.js';
 import { resolveOptions, type DnsServerOptions, type ResolvedOptions } from './options.js';
@@ -15,10 +20,11 @@ import { createForwardStage, createLoopGuardStage } from './resolver/forward-sta
 import type { Stage } from './resolver/stage.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream/upstream-client.js';
 import { upstreamIsSelf } from './upstream/self-address.js';
-import { readZones } from './sources/zones-reader.js';
 import { decodeQuery } from './wire/query-decoder.js';
 import { encodeResponse, encodeVerdict } from './wire/answer-encoder.js';
 import { createDnsListeners, type DnsListeners, type ListenerMeta } from './transport/dns-listeners.js';
+
+export type { Registration, RegistrationInput, RegistrationRef, ReloadReport } from './reload/registry-manager.js';
 
 export interface ServerAddress {
   readonly address: string;
@@ -31,21 +37,26 @@ export interface ServerAddresses {
   readonly tcp: ServerAddress;
 }
 
-/** What one reload did. */
-export interface ReloadReport {
-  readonly changed: boolean;
-  readonly durationMs: number;
-  readonly diagnostics: readonly string[];
-  readonly counts: Registry['counts'] | undefined;
-}
 
 export interface DnsServer {
   /** Loads the registry and binds UDP and TCP; resolves with the bound addresses (port 0 works). */
   start(): Promise<ServerAddresses>;
   /** Closes every socket, watcher and timer. */
   stop(): Promise<void>;
-  /** Re-reads the zones and swaps in the new registry if the content changed. */
+  /** Re-reads the zones and swaps in the new registry if the content changed (SIGHUP does this). */
   reload(): Promise<ReloadReport>;
+  /**
+   * Registers Kubernetes objects or native documents (YAML/JSON text, an object, or a list), replacing
+   * earlier registrations of the same objects. Resolves when the next query sees them; rejects with
+   * a RegistryError (nothing changed) when they do not validate. `leaseSeconds` makes them expire.
+   */
+  apply(objects: RegistrationInput, options?: { leaseSeconds?: number }): Promise<Registration[]>;
+  /** Removes registrations, named by `{ kind, namespace, name }` or by the objects themselves. */
+  remove(objects: RegistrationInput | RegistrationRef | readonly RegistrationRef[]): Promise<string[]>;
+  /** Replaces every registration made through apply() (files in --zones are untouched). */
+  replace(objects: RegistrationInput, options?: { leaseSeconds?: number }): Promise<Registration[]>;
+  /** What apply() has registered. */
+  registrations(): Registration[];
   /** The snapshot queries are answered from, undefined before the first load. */
   registry(): Registry | undefined;
   /** Forwarding cache counters, undefined when forwarding is off. */
@@ -62,13 +73,12 @@ export interface CreateDnsServerOptions extends DnsServerOptions {
 
 export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
   const options: ResolvedOptions = resolveOptions(input);
-  const log = (input.logger ?? silentLogger()).child({ component: 'server' });
+  const baseLog = input.logger ?? silentLogger();
+  const log = baseLog.child({ component: 'server' });
   const now = input.now ?? Date.now;
   const registryRef = createRegistryRef();
-  let served: ReadonlyMap<string, ServedFile> = new Map();
   let listeners: DnsListeners | undefined;
   let addresses: ServerAddresses | undefined;
-  let lastSerial = 0;
 
   let upstreamClient: UpstreamClient | undefined;
   let replyCache: ReplyCache | undefined;
@@ -116,50 +126,21 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
     return encodeResponse(query, question, answer, { transport: meta.transport, recursionAvailable });
   }
 
-  /** A serial that grows with every content change (RFC 1982 arithmetic is not needed at this rate). */
-  function nextSerial(): number {
-    lastSerial = Math.max(lastSerial + 1, Math.floor(now() / 1000));
-    return lastSerial >>> 0;
-  }
-
-  async function reload(first = false): Promise<ReloadReport> {
-    const started = performance.now();
-    const results = await readZones(options.zones);
-    const update = updateZoneFileSet(served, results);
-    const messages = update.diagnostics.map(formatDiagnostic);
-    for (const d of update.diagnostics) logDiagnostic(d);
-    if (first && options.strict && update.rejected.length > 0) {
-      throw new ClusterDnsError('REGISTRY_INVALID', `registry has errors (--strict): ${messages.filter((m) => !m.includes('warning:')).join('; ')}`);
-    }
-    let changed = false;
-    if (update.changed || !registryRef.current()) {
-      const built = buildRegistry([...update.served.values()].map((f) => f.input), {
-        clusterDomain: options.clusterDomain,
-        ttl: options.ttl,
-        serial: nextSerial(),
-      });
-      for (const d of built.diagnostics) logDiagnostic(d);
-      messages.push(...built.diagnostics.map(formatDiagnostic));
-      served = update.served;
-      registryRef.swap(built.registry);
-      changed = true;
-    }
-    const durationMs = Math.round((performance.now() - started) * 10) / 10;
-    const counts = registryRef.current()?.counts;
-    log.info({ changed, durationMs, files: served.size, rejected: update.rejected, ...counts }, first ? 'registry loaded' : 'registry reloaded');
-    return { changed, durationMs, diagnostics: messages, counts };
-  }
-
-  function logDiagnostic(d: Diagnostic): void {
-    const line = formatDiagnostic(d);
-    if (d.severity === 'error') log.error({ file: d.file, line: d.line, field: d.field }, line);
-    else log.warn({ file: d.file, line: d.line, field: d.field }, line);
-  }
+  const manager = new RegistryManager(
+    { zones: options.zones, clusterDomain: options.clusterDomain, ttl: options.ttl, strict: options.strict, now, log: baseLog.child({ component: 'registry' }) },
+    registryRef,
+  );
+  let watcher: ZonesWatcher | undefined;
 
   return {
     async start() {
       if (listeners) throw new ClusterDnsError('SERVER_STATE', 'server already started');
-      await reload(true);
+      await manager.reloadFiles(true);
+      if (options.watch && options.zones.length > 0) {
+        watcher = await watchZones(options.zones, () => {
+          manager.reloadFiles().catch((error: unknown) => log.error({ err: error }, 'reload failed; still serving the last good registry'));
+        });
+      }
       try {
         listeners = await createDnsListeners({
           host: options.host,
@@ -185,10 +166,17 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
       const current = listeners;
       listeners = undefined;
       addresses = undefined;
+      watcher?.close();
+      watcher = undefined;
+      manager.close();
       upstreamClient?.close();
       if (current) await current.close();
     },
-    reload: () => reload(false),
+    reload: () => manager.reloadFiles(),
+    apply: (objects, applyOptions) => manager.apply(objects, applyOptions),
+    remove: (objects) => manager.remove(objects),
+    replace: (objects, applyOptions) => manager.replace(objects, applyOptions),
+    registrations: () => manager.list(),
     registry: () => registryRef.current(),
     cacheStats: () => replyCache?.stats(),
     get addresses() {

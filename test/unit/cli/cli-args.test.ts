@@ -58,7 +58,7 @@ describe('resolveOptions', () => {
   it('fills the documented defaults', () => {
     expect(resolveOptions({})).toEqual({
       zones: [], host: '127.0.0.1', port: 1053, clusterDomain: 'cluster.local', defaultNamespace: 'default', ttl: 5, pods: 'insecure',
-      upstream: 'none', upstreamTimeoutMs: 2000, cacheSize: 10000, strict: false, logLevel: 'info',
+      upstream: 'none', upstreamTimeoutMs: 2000, cacheSize: 10000, strict: false, watch: true, logLevel: 'info',
     });
   });
   it.each([
