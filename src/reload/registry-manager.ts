@@ -54,6 +54,8 @@ export interface RegistryManagerOptions {
 
 interface StoredRegistration extends Registration {
   readonly input: RegistryInput;
+  /** Later registrations win over earlier ones for the same service. */
+  readonly seq: number;
 }
 
 export class RegistryManager {
@@ -62,6 +64,7 @@ export class RegistryManager {
   private queue: Promise<unknown> = Promise.resolve();
   private leaseTimer: NodeJS.Timeout | undefined;
   private lastSerial = 0;
+  private seq = 0;
   private closed = false;
 
   constructor(private readonly options: RegistryManagerOptions, private readonly ref: MutableRegistryRef) {}
@@ -94,7 +97,10 @@ export class RegistryManager {
       const started = performance.now();
       const prepared = this.prepare(input);
       const expiresAt = options.leaseSeconds !== undefined ? this.options.now() + options.leaseSeconds * 1000 : undefined;
-      for (const r of prepared) this.registrations.set(r.key, { ...r, expiresAt });
+      for (const r of prepared) {
+        this.registrations.delete(r.key);
+        this.registrations.set(r.key, { ...r, expiresAt, seq: ++this.seq });
+      }
       this.rebuild('apply', started, []);
       this.scheduleLeaseSweep();
       return prepared.map(({ kind, namespace, name, key }) => ({ kind, namespace, name, key, expiresAt }));
@@ -119,7 +125,10 @@ export class RegistryManager {
       const prepared = this.prepare(input);
       const expiresAt = options.leaseSeconds !== undefined ? this.options.now() + options.leaseSeconds * 1000 : undefined;
       this.registrations.clear();
-      for (const r of prepared) this.registrations.set(r.key, { ...r, expiresAt });
+      for (const r of prepared) {
+        this.registrations.delete(r.key);
+        this.registrations.set(r.key, { ...r, expiresAt, seq: ++this.seq });
+      }
       this.rebuild('replace', started, []);
       this.scheduleLeaseSweep();
       return prepared.map(({ kind, namespace, name, key }) => ({ kind, namespace, name, key, expiresAt }));
@@ -207,7 +216,8 @@ export class RegistryManager {
 
   /** Builds the next snapshot from registrations (which win) and files, swaps it, logs one line. */
   private rebuild(reason: string, started: number, rejected: readonly string[]): string[] {
-    const inputs = [...[...this.registrations.values()].map((r) => r.input), ...[...this.served.values()].map((f) => f.input)];
+    const newestFirst = [...this.registrations.values()].sort((a, b) => b.seq - a.seq);
+    const inputs = [...newestFirst.map((r) => r.input), ...[...this.served.values()].map((f) => f.input)];
     const before = this.ref.current();
     const built = buildRegistry(inputs, {
       clusterDomain: this.options.clusterDomain,
