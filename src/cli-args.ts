@@ -27,6 +27,10 @@ export const FLAGS = {
   'upstream-timeout': { type: 'string', env: 'CLUSTER_DNS_UPSTREAM_TIMEOUT', help: 'per-try upstream timeout, ms', default: '2000' },
   cache: { type: 'string', env: 'CLUSTER_DNS_CACHE', help: 'forwarded replies cached (entries, LRU); 0 = off', default: '10000' },
   'log-level': { type: 'string', env: 'CLUSTER_DNS_LOG_LEVEL', help: 'fatal | error | warn | info | debug | trace | silent', default: 'info' },
+  http: { type: 'string', env: 'CLUSTER_DNS_HTTP', help: 'HTTP listener for /metrics, /health, /ready, /v1 API: HOST:PORT or off', default: '127.0.0.1:9153' },
+  'http-token': { type: 'string', env: 'CLUSTER_DNS_HTTP_TOKEN', help: 'bearer token for /v1 (required off loopback)', default: '' },
+  'shutdown-grace': { type: 'string', env: 'CLUSTER_DNS_SHUTDOWN_GRACE', help: 'on SIGTERM keep answering this long (not ready), ms', default: '5000' },
+  'log-queries': { type: 'boolean', env: 'CLUSTER_DNS_LOG_QUERIES', help: 'log one line per query', default: 'false' },
   watch: { type: 'string', env: 'CLUSTER_DNS_WATCH', help: 'reload when files under --zones change: true | false', default: 'true' },
   strict: { type: 'boolean', env: 'CLUSTER_DNS_STRICT', help: 'any registry error is fatal at start-up', default: 'false' },
   output: { type: 'string', env: 'CLUSTER_DNS_OUTPUT', help: 'records: table | json', default: 'table' },
@@ -132,6 +136,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     ...defined('logLevel', str('log-level')),
     ...defined('strict', bool('strict')),
     ...defined('watch', boolText('watch')),
+    http: str('http') ?? '127.0.0.1:9153',
+    ...defined('httpToken', str('http-token')),
+    shutdownGraceMs: int('shutdown-grace') ?? 5000,
+    ...defined('logQueries', bool('log-queries')),
   };
   return { command, options, upstreamFromSystem: upstream === undefined, output };
 }

@@ -12,3 +12,26 @@ export function createLogger(level: LevelWithSilent = 'info'): Logger {
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+
+/**
+ * Logs a repeated message at most once per interval per message text; the next line that gets
+ * through says how many were suppressed. For errors a client can trigger at packet rate.
+ */
+export function createRateLimitedLogger(log: Logger, intervalMs = 10_000): Pick<Logger, 'error' | 'warn'> {
+  const last = new Map<string, { at: number; suppressed: number }>();
+  const emit = (level: 'error' | 'warn', fields: object, message: string) => {
+    const now = Date.now();
+    const seen = last.get(message);
+    if (seen && now - seen.at < intervalMs) {
+      seen.suppressed++;
+      return;
+    }
+    if (last.size > 1000) last.clear();
+    last.set(message, { at: now, suppressed: 0 });
+    log[level]({ ...fields, ...(seen?.suppressed ? { suppressed: seen.suppressed } : {}) }, message);
+  };
+  return {
+    error: ((fields: object, message: string) => emit('error', fields, message)) as Logger['error'],
+    warn: ((fields: object, message: string) => emit('warn', fields, message)) as Logger['warn'],
+  };
+}

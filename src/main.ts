@@ -7,6 +7,7 @@ import { createLogger } from './log.js';
 import { resolveOptions, type DnsServerOptions } from './options.js';
 import { createDnsServer } from './server.js';
 import { runCheck } from './commands/check.js';
+import { runRecords } from './commands/records.js';
 
 const EXIT_USAGE = 2;
 
@@ -31,6 +32,8 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (line.command) {
     case 'check':
       return runCheck(resolveOptions(line.options), process.stdout);
+    case 'records':
+      return runRecords(resolveOptions(line.options), line.output, process.stdout, process.stderr);
     default:
       return serve(line);
   }

@@ -36,6 +36,14 @@ export interface DnsServerOptions {
   readonly strict?: boolean;
   /** Watch the zones directories and reload on change. Default `true`. */
   readonly watch?: boolean;
+  /** HTTP listener for /metrics, /health, /ready and /v1: `HOST:PORT` or `off`. Default `off` for the library (the CLI: `127.0.0.1:9153`). */
+  readonly http?: string;
+  /** Bearer token for the /v1 API; required when --http is not on loopback. */
+  readonly httpToken?: string;
+  /** On stop, keep answering (reporting not ready) for this long first, ms. Default `0` for the library (the CLI: 5000). */
+  readonly shutdownGraceMs?: number;
+  /** Log one line per query. Default `false`. */
+  readonly logQueries?: boolean;
   /** pino level. Default `info`. */
   readonly logLevel?: string;
 }
@@ -53,6 +61,10 @@ export interface ResolvedOptions {
   readonly cacheSize: number;
   readonly strict: boolean;
   readonly watch: boolean;
+  readonly http: { readonly host: string; readonly port: number } | 'off';
+  readonly httpToken: string | undefined;
+  readonly shutdownGraceMs: number;
+  readonly logQueries: boolean;
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -83,6 +95,13 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
   if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new ConfigError(`cache: "${cacheSize}" is not a number of entries (0 = off)`);
   const upstream = options.upstream ?? 'none';
   if (upstream !== 'none' && upstream.length === 0) throw new ConfigError('upstream: empty list (use "none" to turn forwarding off)');
+  const http = parseHttpAddress(options.http ?? 'off');
+  const httpToken = options.httpToken === '' ? undefined : options.httpToken;
+  if (http !== 'off' && !isLoopback(http.host) && httpToken === undefined) {
+    throw new ConfigError(`http: ${options.http} is not a loopback address, so --http-token (CLUSTER_DNS_HTTP_TOKEN) is required`);
+  }
+  const shutdownGraceMs = options.shutdownGraceMs ?? 0;
+  if (!Number.isInteger(shutdownGraceMs) || shutdownGraceMs < 0) throw new ConfigError(`shutdown-grace: "${shutdownGraceMs}" is not a duration in ms`);
   return {
     zones: options.zones ?? [],
     host,
@@ -96,6 +115,10 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
     cacheSize,
     strict: options.strict ?? false,
     watch: options.watch ?? true,
+    http,
+    httpToken,
+    shutdownGraceMs,
+    logQueries: options.logQueries ?? false,
     logLevel,
   };
 }
@@ -122,4 +145,19 @@ export function parseUpstream(text: string): UpstreamAddress {
   if (isIP(address) === 0) throw new ConfigError(`upstream: "${text}" is not IP[:port] (IPv6 as [addr]:port)`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`upstream: "${text}" has a bad port`);
   return { address, port };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === '::1' || host.startsWith('127.');
+}
+
+/** `HOST:PORT`, `[IPv6]:PORT`, `:PORT` (loopback) or `off`. */
+export function parseHttpAddress(text: string): { host: string; port: number } | 'off' {
+  const t = text.trim();
+  if (t.toLowerCase() === 'off' || t.toLowerCase() === 'none') return 'off';
+  const m = /^(?:\[([^\]]+)\]|([^:\s]*)):(\d+)$/.exec(t);
+  const host = m ? (m[1] ?? m[2] ?? '') || '127.0.0.1' : '';
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || isIP(host) === 0 || !(port >= 0 && port <= 65535)) throw new ConfigError(`http: "${text}" is not HOST:PORT or off`);
+  return { host, port };
 }

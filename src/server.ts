@@ -10,7 +10,7 @@ import {
 } from './reload/registry-manager.js';
 import { watchZones, type ZonesWatcher } from './reload/zones-watcher.js';
 import { ClusterDnsError, ConfigError } from './errors.js';
-import { silentLogger, type Logger } from './log.js';
+import { createRateLimitedLogger, silentLogger, type Logger } from './log.js';
 import { resolveOptions, type DnsServerOptions, type ResolvedOptions } from './options.js';
 import { servfail } from './dns/outcomes.js';
 import type { Answer, Query } from './dns/types.js';
@@ -20,6 +20,10 @@ import { createForwardStage, createLoopGuardStage } from './resolver/forward-sta
 import type { Stage } from './resolver/stage.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream/upstream-client.js';
 import { upstreamIsSelf } from './upstream/self-address.js';
+import { createServerMetrics, qtypeLabel, rcodeLabel } from './http/metrics.js';
+import { startHttpServer, type HttpListener } from './http/http-server.js';
+import { isInZone } from './resolver/cluster-answers.js';
+import { listRecords } from './resolver/list-records.js';
 import { decodeQuery } from './wire/query-decoder.js';
 import { encodeResponse, encodeVerdict } from './wire/answer-encoder.js';
 import { createDnsListeners, type DnsListeners, type ListenerMeta } from './transport/dns-listeners.js';
@@ -41,8 +45,16 @@ export interface ServerAddresses {
 export interface DnsServer {
   /** Loads the registry and binds UDP and TCP; resolves with the bound addresses (port 0 works). */
   start(): Promise<ServerAddresses>;
-  /** Closes every socket, watcher and timer. */
-  stop(): Promise<void>;
+  /**
+   * Stops: reports not ready and keeps answering for `graceMs` (default: the shutdownGraceMs option),
+   * lets in-flight TCP queries finish, then closes every socket, watcher and timer. A stopped server
+   * cannot be started again.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
+  /** True once the first registry is loaded and the sockets are bound, until stop() begins. */
+  ready(): boolean;
+  /** The HTTP listener's address when `http` is on. */
+  readonly httpAddress: { address: string; port: number } | undefined;
   /** Re-reads the zones and swaps in the new registry if the content changed (SIGHUP does this). */
   reload(): Promise<ReloadReport>;
   /**
@@ -75,10 +87,17 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
   const options: ResolvedOptions = resolveOptions(input);
   const baseLog = input.logger ?? silentLogger();
   const log = baseLog.child({ component: 'server' });
+  const queryLog = baseLog.child({ component: 'query' });
+  const rateLimited = createRateLimitedLogger(log);
   const now = input.now ?? Date.now;
   const registryRef = createRegistryRef();
+  const nsAddresses = nameServerAddresses(options.host);
+  const metrics = options.http !== 'off' ? createServerMetrics(`dns://${options.host}:${options.port}`, options.clusterDomain) : undefined;
+  let state: 'new' | 'running' | 'draining' | 'stopped' = 'new';
   let listeners: DnsListeners | undefined;
+  let http: HttpListener | undefined;
   let addresses: ServerAddresses | undefined;
+  let watcher: ZonesWatcher | undefined;
 
   let upstreamClient: UpstreamClient | undefined;
   let replyCache: ReplyCache | undefined;
@@ -86,7 +105,11 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
   if (options.upstream !== 'none') {
     const self = options.upstream.find((u) => options.port !== 0 && upstreamIsSelf(u, options.host, options.port));
     if (self) throw new ConfigError(`upstream: ${self.address}:${self.port} is this server's own address (a forwarding loop)`);
-    upstreamClient = createUpstreamClient({ servers: options.upstream, timeoutMs: options.upstreamTimeoutMs });
+    upstreamClient = createUpstreamClient({
+      servers: options.upstream,
+      timeoutMs: options.upstreamTimeoutMs,
+      onTry: (server, outcome, seconds) => metrics?.observeForward(`${server.address}:${server.port}`, outcome, seconds),
+    });
     replyCache = createReplyCache({ maxEntries: options.cacheSize, ...(input.now ? { now: input.now } : {}) });
     let loopReported = false;
     outOfZone.push(
@@ -105,72 +128,182 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
     zone: options.clusterDomain,
     podMode: options.pods,
     defaultNamespace: options.defaultNamespace,
-    nameServerAddresses: nameServerAddresses(options.host),
+    nameServerAddresses: nsAddresses,
     outOfZone,
   });
   const recursionAvailable = options.upstream !== 'none';
+  const observing = metrics !== undefined || options.logQueries;
 
   async function handle(packet: Buffer, meta: ListenerMeta): Promise<Uint8Array | undefined> {
+    const started = observing ? performance.now() : 0;
     const verdict = decodeQuery(packet, meta);
     if (verdict.kind === 'drop') return undefined;
-    if (verdict.kind !== 'query') return encodeVerdict(verdict, { transport: meta.transport });
+    if (verdict.kind !== 'query') {
+      const reply = encodeVerdict(verdict, { transport: meta.transport });
+      if (observing) observe(meta, packet, reply, 0, '', started);
+      return reply;
+    }
     const query: Query = verdict.query;
-    const question = verdict.question;
     let answer: Answer;
     try {
       answer = await resolve(query);
     } catch (error) {
-      log.error({ err: error, qname: query.lowerName, qtype: query.type }, 'resolver failed; answering SERVFAIL');
+      metrics?.observePanic();
+      rateLimited.error({ err: error, qname: query.lowerName, qtype: query.type }, 'resolver failed; answering SERVFAIL');
       answer = servfail();
     }
-    return encodeResponse(query, question, answer, { transport: meta.transport, recursionAvailable });
+    const reply = encodeResponse(query, verdict.question, answer, { transport: meta.transport, recursionAvailable });
+    if (observing) observe(meta, packet, reply, query.type, query.lowerName, started);
+    return reply;
+  }
+
+  function observe(meta: ListenerMeta, packet: Buffer, reply: Uint8Array, qtype: number, qname: string, started: number): void {
+    const seconds = (performance.now() - started) / 1000;
+    const rcode = reply[3]! & 0x0f;
+    const inZone = qname !== '' && isInZone(qname, options.clusterDomain);
+    metrics?.observeQuery({
+      transport: meta.transport,
+      family: meta.client.address.includes(':') ? 6 : 4,
+      qtype,
+      rcode,
+      inZone,
+      requestBytes: packet.length,
+      responseBytes: reply.length,
+      seconds,
+    });
+    if (options.logQueries) {
+      queryLog.info({
+        client: `${meta.client.address}:${meta.client.port}`,
+        transport: meta.transport,
+        qname,
+        qtype: qtypeLabel(qtype),
+        rcode: rcodeLabel(rcode),
+        answers: (reply[6]! << 8) | reply[7]!,
+        bytes: reply.length,
+        durationMs: Math.round(seconds * 100_000) / 100,
+      });
+    }
   }
 
   const manager = new RegistryManager(
-    { zones: options.zones, clusterDomain: options.clusterDomain, ttl: options.ttl, strict: options.strict, now, log: baseLog.child({ component: 'registry' }) },
+    {
+      zones: options.zones,
+      clusterDomain: options.clusterDomain,
+      ttl: options.ttl,
+      strict: options.strict,
+      now,
+      log: baseLog.child({ component: 'registry' }),
+      onRebuild: (result, registry) => {
+        metrics?.observeReload(result);
+        if (registry) metrics?.setRegistry(registry.counts);
+      },
+    },
     registryRef,
   );
-  let watcher: ZonesWatcher | undefined;
+
+  const ready = () => state === 'running' && registryRef.current() !== undefined && listeners !== undefined;
+
+  async function startHttp(): Promise<void> {
+    if (options.http === 'off' || !metrics) return;
+    try {
+      http = await startHttpServer({
+        host: options.http.host,
+        port: options.http.port,
+        metrics: {
+          ...metrics,
+          render: () => {
+            metrics.setCache(replyCache?.stats());
+            return metrics.render();
+          },
+        },
+        healthy: () => state !== 'stopped',
+        ready,
+        token: options.httpToken,
+        api: {
+          apply: (body, o) => manager.apply(body, o),
+          replace: (body, o) => manager.replace(body, o),
+          remove: (target) => manager.remove(target),
+          list: () => manager.list(),
+          records: () => {
+            const registry = registryRef.current();
+            return registry ? listRecords(registry, { podMode: options.pods, nameServerAddresses: nsAddresses }) : [];
+          },
+        },
+      });
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : (error as Error).message;
+      throw new ClusterDnsError('BIND_FAILED', `cannot listen on http ${options.http.host}:${options.http.port}: ${reason}`, { cause: error });
+    }
+  }
+
+  async function closeEverything(graceMs: number): Promise<void> {
+    watcher?.close();
+    watcher = undefined;
+    manager.close();
+    const current = listeners;
+    listeners = undefined;
+    addresses = undefined;
+    if (current) await current.close(graceMs > 0 ? graceMs : 1000);
+    upstreamClient?.close();
+    const h = http;
+    http = undefined;
+    if (h) await h.close();
+    state = 'stopped';
+  }
 
   return {
     async start() {
-      if (listeners) throw new ClusterDnsError('SERVER_STATE', 'server already started');
-      await manager.reloadFiles(true);
-      if (options.watch && options.zones.length > 0) {
-        watcher = await watchZones(options.zones, () => {
-          manager.reloadFiles().catch((error: unknown) => log.error({ err: error }, 'reload failed; still serving the last good registry'));
-        });
-      }
+      if (state !== 'new') throw new ClusterDnsError('SERVER_STATE', `server cannot start: it is ${state}`);
+      state = 'running';
       try {
-        listeners = await createDnsListeners({
-          host: options.host,
-          port: options.port,
-          handler: handle,
-          onError: (error, meta) => log.error({ err: error, transport: meta.transport }, 'listener error'),
-        });
+        await manager.reloadFiles(true);
+        if (options.watch && options.zones.length > 0) {
+          watcher = await watchZones(options.zones, () => {
+            manager.reloadFiles().catch((error: unknown) => log.error({ err: error }, 'reload failed; still serving the last good registry'));
+          });
+        }
+        try {
+          listeners = await createDnsListeners({
+            host: options.host,
+            port: options.port,
+            handler: handle,
+            onError: (error, meta) => rateLimited.error({ err: error, transport: meta.transport }, 'listener error'),
+            onLimit: (kind) => {
+              metrics?.observeLimit(kind);
+              rateLimited.warn({ limit: kind }, 'limit reached');
+            },
+          });
+        } catch (error) {
+          const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : (error as Error).message;
+          throw new ClusterDnsError('BIND_FAILED', `cannot listen on ${options.host}:${options.port}: ${reason}`, { cause: error });
+        }
+        const bound: ServerAddresses = listeners.addresses;
+        const looped = options.upstream !== 'none' ? options.upstream.find((u) => upstreamIsSelf(u, options.host, bound.udp.port)) : undefined;
+        if (looped) throw new ConfigError(`upstream: ${looped.address}:${looped.port} is this server's own address (a forwarding loop)`);
+        await startHttp();
+        addresses = bound;
+        log.info({ udp: bound.udp, tcp: bound.tcp, http: http?.address, zone: options.clusterDomain, ...registryRef.current()?.counts }, 'listening');
+        return bound;
       } catch (error) {
-        const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : (error as Error).message;
-        throw new ClusterDnsError('BIND_FAILED', `cannot listen on ${options.host}:${options.port}: ${reason}`, { cause: error });
+        await closeEverything(0);
+        throw error;
       }
-      const bound: ServerAddresses = listeners.addresses;
-      addresses = bound;
-      const looped = options.upstream !== 'none' ? options.upstream.find((u) => upstreamIsSelf(u, options.host, bound.udp.port)) : undefined;
-      if (looped) {
-        await this.stop();
-        throw new ConfigError(`upstream: ${looped.address}:${looped.port} is this server's own address (a forwarding loop)`);
-      }
-      log.info({ udp: bound.udp, tcp: bound.tcp, zone: options.clusterDomain, ...registryRef.current()?.counts }, 'listening');
-      return bound;
     },
-    async stop() {
-      const current = listeners;
-      listeners = undefined;
-      addresses = undefined;
-      watcher?.close();
-      watcher = undefined;
-      manager.close();
-      upstreamClient?.close();
-      if (current) await current.close();
+    async stop(stopOptions) {
+      if (state === 'stopped' || state === 'new') {
+        state = 'stopped';
+        return;
+      }
+      const graceMs = stopOptions?.graceMs ?? options.shutdownGraceMs;
+      if (state === 'running' && graceMs > 0) {
+        // Lame duck: report not ready so load balancers move away, but keep answering meanwhile.
+        state = 'draining';
+        log.info({ graceMs }, 'draining: not ready, still answering');
+        await new Promise((r) => setTimeout(r, graceMs));
+      }
+      state = 'draining';
+      await closeEverything(graceMs);
+      log.info('stopped');
     },
     reload: () => manager.reloadFiles(),
     apply: (objects, applyOptions) => manager.apply(objects, applyOptions),
@@ -179,8 +312,12 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
     registrations: () => manager.list(),
     registry: () => registryRef.current(),
     cacheStats: () => replyCache?.stats(),
+    ready,
     get addresses() {
       return addresses;
+    },
+    get httpAddress() {
+      return http?.address;
     },
   };
 }

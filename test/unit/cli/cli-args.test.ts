@@ -5,7 +5,7 @@ import { resolveOptions } from '../../../src/options.js';
 
 describe('parseCommandLine', () => {
   it('defaults to serve with ./zones and the system upstreams', () => {
-    expect(parseCommandLine([], {})).toEqual({ command: 'serve', options: { zones: ['./zones'] }, upstreamFromSystem: true, output: 'table' });
+    expect(parseCommandLine([], {})).toEqual({ command: 'serve', options: { zones: ['./zones'], http: '127.0.0.1:9153', shutdownGraceMs: 5000 }, upstreamFromSystem: true, output: 'table' });
   });
 
   it('reads every flag', () => {
@@ -19,15 +19,15 @@ describe('parseCommandLine', () => {
     expect(line.options).toEqual({
       zones: ['a', 'b.yaml'], host: '::1', port: 0, clusterDomain: 'Example.ORG.', defaultNamespace: 'shop', ttl: 30, pods: 'verified',
       upstream: [{ address: '127.0.0.1', port: 5300 }, { address: '::1', port: 53 }, { address: '10.0.0.1', port: 53 }],
-      logLevel: 'debug', strict: true,
+      logLevel: 'debug', strict: true, http: '127.0.0.1:9153', shutdownGraceMs: 5000,
     });
     expect(resolveOptions(line.options).clusterDomain).toBe('example.org');
   });
 
   it('takes environment variables, and flags win over them', () => {
-    const env = { CLUSTER_DNS_PORT: '5353', CLUSTER_DNS_ZONES: 'x, y', CLUSTER_DNS_UPSTREAM: 'none', CLUSTER_DNS_STRICT: 'true', CLUSTER_DNS_TTL: '7' };
+    const env = { CLUSTER_DNS_PORT: '5353', CLUSTER_DNS_ZONES: 'x, y', CLUSTER_DNS_UPSTREAM: 'none', CLUSTER_DNS_STRICT: 'true', CLUSTER_DNS_TTL: '7', CLUSTER_DNS_HTTP: 'off', CLUSTER_DNS_SHUTDOWN_GRACE: '0' };
     const line = parseCommandLine(['--port', '5454'], env);
-    expect(line.options).toEqual({ zones: ['x', 'y'], port: 5454, ttl: 7, upstream: 'none', strict: true });
+    expect(line.options).toEqual({ zones: ['x', 'y'], port: 5454, ttl: 7, upstream: 'none', strict: true, http: 'off', shutdownGraceMs: 0 });
     expect(line.upstreamFromSystem).toBe(false);
   });
 
@@ -58,7 +58,7 @@ describe('resolveOptions', () => {
   it('fills the documented defaults', () => {
     expect(resolveOptions({})).toEqual({
       zones: [], host: '127.0.0.1', port: 1053, clusterDomain: 'cluster.local', defaultNamespace: 'default', ttl: 5, pods: 'insecure',
-      upstream: 'none', upstreamTimeoutMs: 2000, cacheSize: 10000, strict: false, watch: true, logLevel: 'info',
+      upstream: 'none', upstreamTimeoutMs: 2000, cacheSize: 10000, strict: false, watch: true, http: 'off', httpToken: undefined, shutdownGraceMs: 0, logQueries: false, logLevel: 'info',
     });
   });
   it.each([
@@ -69,6 +69,8 @@ describe('resolveOptions', () => {
     [{ ttl: -1 }, 'ttl: "-1" is not a TTL in seconds (0-2147483647)'],
     [{ pods: 'sometimes' as never }, 'pods: "sometimes" must be one of disabled, insecure, verified'],
     [{ logLevel: 'loud' }, 'log-level: "loud" must be one of fatal, error, warn, info, debug, trace, silent'],
+    [{ http: 'localhost:9153' }, 'http: "localhost:9153" is not HOST:PORT or off'],
+    [{ http: '0.0.0.0:9153' }, 'http: 0.0.0.0:9153 is not a loopback address, so --http-token (CLUSTER_DNS_HTTP_TOKEN) is required'],
   ])('rejects %j', (options, message) => {
     expect(() => resolveOptions(options)).toThrowError(message);
   });

@@ -1,0 +1,147 @@
+/**
+ * The one HTTP listener: /metrics, /health, /ready, and the registration API under /v1 (put, delete
+ * and list registrations; list the names answered). Plain node:http: a handful of fixed routes
+ * needs no framework. Loopback by default; any other address requires a bearer token.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { RegistryError } from '../errors.js';
+import type { ServerMetrics } from './metrics.js';
+
+export interface RegistrationApi {
+  apply(body: string, options: { leaseSeconds?: number }): Promise<unknown[]>;
+  replace(body: string, options: { leaseSeconds?: number }): Promise<unknown[]>;
+  remove(target: string | { kind: string; namespace: string; name: string }): Promise<string[]>;
+  list(): unknown[];
+  records(): unknown[];
+}
+
+export interface HttpServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly metrics: ServerMetrics;
+  /** Liveness: the process answers. */
+  readonly healthy: () => boolean;
+  /** Readiness: the first registry is loaded, sockets are bound, and we are not shutting down. */
+  readonly ready: () => boolean;
+  readonly api: RegistrationApi;
+  /** Bearer token for /v1; undefined = no token (only allowed on loopback). */
+  readonly token: string | undefined;
+  /** Largest accepted request body. Default 8 MiB. */
+  readonly maxBodyBytes?: number;
+}
+
+export interface HttpListener {
+  readonly address: { address: string; port: number };
+  close(): Promise<void>;
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpListener> {
+  const maxBody = options.maxBodyBytes ?? 8 * 1024 * 1024;
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => send(res, 500, { error: error instanceof Error ? error.message : String(error) }));
+  });
+  // Slow or idle clients must not pin sockets (slowloris).
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (req.method === 'GET' && path === '/health') return text(res, options.healthy() ? 200 : 503, options.healthy() ? 'OK\n' : 'unhealthy\n');
+    if (req.method === 'GET' && path === '/ready') return text(res, options.ready() ? 200 : 503, options.ready() ? 'OK\n' : 'not ready\n');
+    if (req.method === 'GET' && path === '/metrics') {
+      res.writeHead(200, { 'content-type': options.metrics.contentType });
+      res.end(await options.metrics.render());
+      return;
+    }
+    if (!path.startsWith('/v1/')) return send(res, 404, { error: `no route for ${req.method} ${path}` });
+    if (!authorised(req)) return send(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': 'Bearer' });
+
+    if (path === '/v1/records' && req.method === 'GET') return send(res, 200, { records: options.api.records() });
+    if (path === '/v1/registrations') {
+      if (req.method === 'GET') return send(res, 200, { registrations: options.api.list() });
+      const lease = url.searchParams.get('lease');
+      const leaseSeconds = lease === null ? undefined : Number(lease);
+      if (leaseSeconds !== undefined && !(Number.isFinite(leaseSeconds) && leaseSeconds > 0)) return send(res, 400, { error: `lease: "${lease}" is not a number of seconds` });
+      const leaseOption = leaseSeconds === undefined ? {} : { leaseSeconds };
+      if (req.method === 'POST' || req.method === 'PUT') {
+        const body = await readBody(req, maxBody);
+        if (body === undefined) return send(res, 413, { error: `body larger than ${maxBody} bytes` });
+        return registryCall(res, () => (req.method === 'PUT' ? options.api.replace(body, leaseOption) : options.api.apply(body, leaseOption)), 'registered');
+      }
+      if (req.method === 'DELETE') {
+        const body = await readBody(req, maxBody);
+        if (body === undefined) return send(res, 413, { error: `body larger than ${maxBody} bytes` });
+        if (body.trim() === '') return registryCall(res, () => options.api.replace('', {}), 'registered');
+        return registryCall(res, () => options.api.remove(body), 'removed');
+      }
+    }
+    const one = /^\/v1\/registrations\/([^/]+)\/([^/]*)\/([^/]+)$/.exec(path);
+    if (one && req.method === 'DELETE') {
+      const [, kind, namespace, name] = one.map(decodeURIComponent) as [string, string, string, string];
+      return registryCall(res, () => options.api.remove({ kind, namespace, name }), 'removed');
+    }
+    return send(res, 405, { error: `${req.method} is not allowed on ${path}` });
+  }
+
+  function authorised(req: IncomingMessage): boolean {
+    if (options.token === undefined) return true;
+    const header = req.headers.authorization ?? '';
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    const expected = Buffer.from(options.token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: options.host, port: options.port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as { address: string; port: number };
+  return {
+    address: { address: bound.address, port: bound.port },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function registryCall(res: ServerResponse, call: () => Promise<unknown[]>, key: string): Promise<void> {
+  try {
+    send(res, 200, { [key]: await call() });
+  } catch (error) {
+    if (error instanceof RegistryError) send(res, 400, { error: 'registration rejected', diagnostics: error.diagnostics });
+    else throw error;
+  }
+}
+
+function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(`${JSON.stringify(body)}\n`);
+}
+
+function text(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(body);
+}

@@ -1,0 +1,68 @@
+/** Every name the registry answers, as rows (name, type, TTL, data), for `records` and GET /v1/records. Pure. */
+import { dashedIp, ipFamily } from '../dns/ip.js';
+import type { ResourceRecord } from '../dns/types.js';
+import type { Registry } from '../registry/registry.js';
+import { SCHEMA_VERSION, soaRecord, type ClusterZoneOptions } from './cluster-answers.js';
+
+export interface RecordRow {
+  readonly name: string;
+  readonly type: ResourceRecord['type'];
+  readonly ttl: number;
+  readonly data: string;
+}
+
+export function recordData(r: ResourceRecord): string {
+  switch (r.type) {
+    case 'A':
+    case 'AAAA':
+      return r.address;
+    case 'CNAME':
+    case 'PTR':
+    case 'NS':
+      return `${r.target}.`;
+    case 'TXT':
+      return r.texts.map((t) => JSON.stringify(t)).join(' ');
+    case 'SRV':
+      return `${r.priority} ${r.weight} ${r.port} ${r.target}.`;
+    case 'SOA':
+      return `${r.mname}. ${r.rname}. ${r.serial} ${r.refresh} ${r.retry} ${r.expire} ${r.minimum}`;
+  }
+}
+
+export function listRecords(registry: Registry, options: ClusterZoneOptions): RecordRow[] {
+  const rows: RecordRow[] = [];
+  const add = (r: ResourceRecord) => rows.push({ name: `${r.name}.`, type: r.type, ttl: r.ttl, data: recordData(r) });
+  const zone = registry.zone;
+  add(soaRecord(registry));
+  add({ type: 'NS', name: zone, ttl: registry.ttl, target: `ns.dns.${zone}` });
+  add({ type: 'TXT', name: `dns-version.${zone}`, ttl: registry.ttl, texts: [SCHEMA_VERSION] });
+  for (const address of options.nameServerAddresses) {
+    add(ipFamily(address) === 4 ? { type: 'A', name: `ns.dns.${zone}`, ttl: registry.ttl, address } : { type: 'AAAA', name: `ns.dns.${zone}`, ttl: registry.ttl, address });
+  }
+  const names = [...registry.names.keys()].sort();
+  for (const name of names) {
+    const node = registry.names.get(name)!;
+    if (node.cname) add(node.cname);
+    node.a.forEach(add);
+    node.aaaa.forEach(add);
+    node.srv.forEach(add);
+  }
+  if (options.podMode !== 'disabled') {
+    for (const [namespace, ips] of [...registry.podIps].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      for (const ip of ips) {
+        const name = `${dashedIp(ip)}.${namespace}.pod.${zone}`;
+        add(ipFamily(ip) === 4 ? { type: 'A', name, ttl: registry.ttl, address: ip } : { type: 'AAAA', name, ttl: registry.ttl, address: ip });
+      }
+    }
+  }
+  for (const owner of [...registry.reverse.keys()].sort()) registry.reverse.get(owner)!.forEach(add);
+  return rows;
+}
+
+/** A plain-text table: NAME TYPE TTL DATA, columns aligned. */
+export function formatRecordTable(rows: readonly RecordRow[]): string {
+  const width = Math.min(56, Math.max(4, ...rows.map((r) => r.name.length)));
+  const lines = [`${'NAME'.padEnd(width)}  TYPE   TTL  DATA`];
+  for (const r of rows) lines.push(`${r.name.padEnd(width)}  ${r.type.padEnd(5)}  ${String(r.ttl).padStart(3)}  ${r.data}`);
+  return `${lines.join('\n')}\n`;
+}
