@@ -3,13 +3,16 @@
 import { readFileSync } from 'node:fs';
 import { parseCommandLine, helpText, parseResolvConf, type CommandLine } from './cli-args.js';
 import { ClusterDnsError } from './errors.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
+import { upstreamIsSelf } from './upstream/self-address.js';
 import { resolveOptions, type DnsServerOptions } from './options.js';
 import { createDnsServer } from './server.js';
 import { runCheck } from './commands/check.js';
 import { runRecords } from './commands/records.js';
+import { runProbe } from './commands/probe.js';
 
 const EXIT_USAGE = 2;
+let activeLogger: Logger | undefined;
 
 async function main(argv: readonly string[]): Promise<number> {
   let line: CommandLine;
@@ -24,16 +27,18 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     // Validate everything up front so a bad value is one line on stderr, exit 2.
-    resolveOptions(line.options);
+    resolveOptions(line.command === 'serve' ? line.options : { ...line.options, http: 'off' });
   } catch (error) {
     return usageError(error);
   }
 
   switch (line.command) {
     case 'check':
-      return runCheck(resolveOptions(line.options), process.stdout);
+      return runCheck(resolveOptions({ ...line.options, http: 'off' }), process.stdout);
+    case 'probe':
+      return runProbe(resolveOptions({ ...line.options, http: 'off' }), process.stderr);
     case 'records':
-      return runRecords(resolveOptions(line.options), line.output, process.stdout, process.stderr);
+      return runRecords(resolveOptions({ ...line.options, http: 'off' }), line.output, process.stdout, process.stderr);
     default:
       return serve(line);
   }
@@ -41,8 +46,12 @@ async function main(argv: readonly string[]): Promise<number> {
 
 async function serve(line: CommandLine): Promise<number> {
   let options: DnsServerOptions = line.options;
-  if (line.upstreamFromSystem) options = { ...options, upstream: systemUpstreams() };
+  if (line.upstreamFromSystem) {
+    const resolved = resolveOptions(options);
+    options = { ...options, upstream: systemUpstreams(resolved.host, resolved.port) };
+  }
   const logger = createLogger(resolveOptions(options).logLevel as never);
+  activeLogger = logger;
   let server;
   try {
     server = createDnsServer({ ...options, logger });
@@ -50,7 +59,6 @@ async function serve(line: CommandLine): Promise<number> {
   } catch (error) {
     if (error instanceof ClusterDnsError) {
       process.stderr.write(`cluster-dns: ${error.message}\n`);
-      logger.flush?.();
       return error.code === 'CONFIG_INVALID' || error.code === 'REGISTRY_INVALID' ? EXIT_USAGE : 1;
     }
     throw error;
@@ -82,10 +90,10 @@ async function serve(line: CommandLine): Promise<number> {
   });
 }
 
-/** The nameservers of /etc/resolv.conf; none readable means forwarding is off. */
-function systemUpstreams(): DnsServerOptions['upstream'] {
+/** The nameservers of /etc/resolv.conf, less this server itself; none means forwarding is off. */
+function systemUpstreams(host: string, port: number): DnsServerOptions['upstream'] {
   try {
-    const servers = parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8'));
+    const servers = parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8')).filter((u) => !upstreamIsSelf(u, host, port));
     return servers.length > 0 ? servers : 'none';
   } catch {
     return 'none';
@@ -111,8 +119,11 @@ function packageVersion(): string {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    // Exit explicitly so a lingering handle never keeps a stopped server alive.
-    setImmediate(() => process.exit(code));
+    // Flush the async log destination, then exit explicitly so nothing keeps a stopped server alive.
+    const exit = () => process.exit(code);
+    if (activeLogger) activeLogger.flush(() => exit());
+    else setImmediate(exit);
+    setTimeout(exit, 1000).unref();
   },
   (error: unknown) => {
     process.stderr.write(`cluster-dns: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -201,7 +201,7 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
     registryRef,
   );
 
-  const ready = () => state === 'running' && registryRef.current() !== undefined && listeners !== undefined;
+  const ready = () => state === 'running' && registryRef.current() !== undefined && addresses !== undefined;
 
   async function startHttp(): Promise<void> {
     if (options.http === 'off' || !metrics) return;
@@ -256,12 +256,9 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
       if (state !== 'new') throw new ClusterDnsError('SERVER_STATE', `server cannot start: it is ${state}`);
       state = 'running';
       try {
-        await manager.reloadFiles(true);
-        if (options.watch && options.zones.length > 0) {
-          watcher = await watchZones(options.zones, () => {
-            manager.reloadFiles().catch((error: unknown) => log.error({ err: error }, 'reload failed; still serving the last good registry'));
-          });
-        }
+        // HTTP and DNS come up first, so probes see "not ready" and cluster names get SERVFAIL
+        // (never a cacheable NXDOMAIN) while a large registry loads.
+        await startHttp();
         try {
           listeners = await createDnsListeners({
             host: options.host,
@@ -280,8 +277,13 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
         const bound: ServerAddresses = listeners.addresses;
         const looped = options.upstream !== 'none' ? options.upstream.find((u) => upstreamIsSelf(u, options.host, bound.udp.port)) : undefined;
         if (looped) throw new ConfigError(`upstream: ${looped.address}:${looped.port} is this server's own address (a forwarding loop)`);
-        await startHttp();
         addresses = bound;
+        await manager.reloadFiles(true);
+        if (options.watch && options.zones.length > 0) {
+          watcher = await watchZones(options.zones, () => {
+            manager.reloadFiles().catch((error: unknown) => log.error({ err: error }, 'reload failed; still serving the last good registry'));
+          });
+        }
         log.info({ udp: bound.udp, tcp: bound.tcp, http: http?.address, zone: options.clusterDomain, ...registryRef.current()?.counts }, 'listening');
         return bound;
       } catch (error) {

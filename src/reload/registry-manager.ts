@@ -65,6 +65,7 @@ export class RegistryManager {
   private leaseTimer: NodeJS.Timeout | undefined;
   private lastSerial = 0;
   private seq = 0;
+  private readonly pipes = new Map<string, import('../registry/zone-file-set.js').ZoneFileResult>();
   private closed = false;
 
   constructor(private readonly options: RegistryManagerOptions, private readonly ref: MutableRegistryRef) {}
@@ -73,7 +74,7 @@ export class RegistryManager {
   reloadFiles(first = false): Promise<ReloadReport> {
     return this.serialise(async () => {
       const started = performance.now();
-      const results = await readZones(this.options.zones);
+      const results = await readZones(this.options.zones, this.pipes);
       const update = updateZoneFileSet(this.served, results);
       const messages = update.diagnostics.map(formatDiagnostic);
       for (const d of update.diagnostics) this.logDiagnostic(d);

@@ -20,7 +20,7 @@ export async function findZoneFiles(paths: readonly string[]): Promise<{ files: 
       missing.push(path);
       continue;
     }
-    if (info.isFile()) files.add(path);
+    if (info.isFile() || info.isFIFO()) files.add(path);
     else if (info.isDirectory()) for (const file of await walk(path)) files.add(file);
   }
   return { files: [...files].sort(), missing };
@@ -47,13 +47,17 @@ async function walk(dir: string, depth = 0): Promise<string[]> {
       continue; // a dangling symlink, or a file that vanished mid-walk
     }
     if (info.isDirectory()) out.push(...(await walk(full, depth + 1)));
-    else if (info.isFile() && REGISTRY_FILE.test(name)) out.push(full);
+    else if ((info.isFile() || info.isFIFO()) && REGISTRY_FILE.test(name)) out.push(full);
   }
   return out;
 }
 
-/** Reads and converts every registry file; problems are diagnostics, never exceptions. */
-export async function readZones(paths: readonly string[]): Promise<ZoneFileResult[]> {
+/**
+ * Reads and converts every registry file; problems are diagnostics, never exceptions. A pipe
+ * (`--zones <(kubectl get svc -A -o yaml)`) can be read only once: pass `pipes` to keep what was
+ * read, and later reads reuse it.
+ */
+export async function readZones(paths: readonly string[], pipes?: Map<string, ZoneFileResult>): Promise<ZoneFileResult[]> {
   const { files, missing } = await findZoneFiles(paths);
   const results: ZoneFileResult[] = missing.map((file) => ({
     file,
@@ -61,7 +65,16 @@ export async function readZones(paths: readonly string[]): Promise<ZoneFileResul
     input: emptyRegistryInput(),
     diagnostics: [{ severity: 'error', file, line: 0, field: '', message: 'no such file or directory' }],
   }));
-  for (const file of files) results.push(await readZoneFile(file));
+  for (const file of files) {
+    const kept = pipes?.get(file);
+    if (kept) {
+      results.push(kept);
+      continue;
+    }
+    const result = await readZoneFile(file);
+    if (pipes && (await stat(file).catch(() => undefined))?.isFIFO()) pipes.set(file, result);
+    results.push(result);
+  }
   return results;
 }
 

@@ -1,0 +1,42 @@
+/**
+ * `cluster-dns probe`: asks a running server for `dns-version.<zone>` TXT over UDP and exits 0 when
+ * it answers correctly, 1 otherwise. The Docker HEALTHCHECK uses it; it works outside Docker too.
+ */
+import { randomInt } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { Writable } from 'node:stream';
+import type { ResolvedOptions } from '../options.js';
+
+export async function runProbe(options: ResolvedOptions, err: Writable, timeoutMs = 2000): Promise<number> {
+  const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host === '::' ? '::1' : options.host;
+  const name = `dns-version.${options.clusterDomain}`;
+  const id = randomInt(0x10000);
+  const labels = name.split('.').flatMap((l) => [l.length, ...Buffer.from(l, 'ascii')]);
+  const query = Buffer.from([id >> 8, id & 0xff, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, ...labels, 0, 0, 16, 0, 1]);
+  const reply = await new Promise<Buffer | undefined>((resolve) => {
+    const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    function done(value: Buffer | undefined) {
+      clearTimeout(timer);
+      socket.close();
+      resolve(value);
+    }
+    socket.on('error', () => done(undefined));
+    socket.on('message', (msg) => {
+      if (msg.length >= 12 && msg.readUInt16BE(0) === id) done(msg);
+    });
+    socket.send(query, options.port, host);
+  });
+  if (!reply) {
+    err.write(`cluster-dns probe: no answer from ${host}:${options.port} within ${timeoutMs} ms\n`);
+    return 1;
+  }
+  const rcode = reply[3]! & 0x0f;
+  const answers = reply.readUInt16BE(6);
+  if (rcode !== 0 || answers < 1) {
+    err.write(`cluster-dns probe: ${name} TXT answered rcode ${rcode} with ${answers} answers\n`);
+    return 1;
+  }
+  return 0;
+}
