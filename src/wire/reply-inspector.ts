@@ -112,7 +112,8 @@ export function inspectReply(b: Uint8Array): ReplyInfo | undefined {
   for (const rr of layout.rrs) {
     if (rr.type === TYPE_OPT) continue;
     ttlOffsets.push(rr.ttlOffset);
-    const ttl = u32(b, rr.ttlOffset);
+    const raw = u32(b, rr.ttlOffset);
+    const ttl = raw > 0x7fffffff ? 0 : raw; // RFC 2181 §8: a TTL with the top bit set means zero
     if (rr.section === 'answer') {
       answers++;
       minAnswerTtl = Math.min(minAnswerTtl, ttl);
