@@ -6,7 +6,7 @@ import { ClusterDnsError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { upstreamIsSelf } from './upstream/self-address.js';
 import { resolveOptions, type DnsServerOptions } from './options.js';
-import { createDnsServer } from './server.js';
+import { createDnsServer, type DnsServer } from './server.js';
 import { runCheck } from './commands/check.js';
 import { runRecords } from './commands/records.js';
 import { runProbe } from './commands/probe.js';
@@ -52,20 +52,16 @@ async function serve(line: CommandLine): Promise<number> {
   }
   const logger = createLogger(resolveOptions(options).logLevel as never);
   activeLogger = logger;
-  let server;
+  let server: DnsServer;
   try {
     server = createDnsServer({ ...options, logger });
-    await server.start();
   } catch (error) {
-    if (error instanceof ClusterDnsError) {
-      process.stderr.write(`cluster-dns: ${error.message}\n`);
-      return error.code === 'CONFIG_INVALID' || error.code === 'REGISTRY_INVALID' ? EXIT_USAGE : 1;
-    }
-    throw error;
+    return failure(error);
   }
   const running = server;
-  return new Promise<number>((resolve) => {
-    let stopping = false;
+  let stopping = false;
+  const stopped = new Promise<number>((resolve) => {
+    // Handlers go in before start() so a signal during start-up is handled, not fatal.
     const stop = (signal: string) => {
       if (stopping) {
         logger.warn({ signal }, 'second signal: exiting now');
@@ -88,6 +84,21 @@ async function serve(line: CommandLine): Promise<number> {
       running.reload().catch((error: unknown) => logger.error({ err: error }, 'reload failed; still serving the last good registry'));
     });
   });
+  try {
+    await running.start();
+  } catch (error) {
+    if (stopping) return stopped;
+    return failure(error);
+  }
+  return stopped;
+}
+
+function failure(error: unknown): number {
+  if (error instanceof ClusterDnsError) {
+    process.stderr.write(`cluster-dns: ${error.message}\n`);
+    return error.code === 'CONFIG_INVALID' || error.code === 'REGISTRY_INVALID' ? EXIT_USAGE : 1;
+  }
+  throw error;
 }
 
 /** The nameservers of /etc/resolv.conf, less this server itself; none means forwarding is off. */

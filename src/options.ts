@@ -38,7 +38,7 @@ export interface DnsServerOptions {
   readonly watch?: boolean;
   /** HTTP listener for /metrics, /health, /ready and /v1: `HOST:PORT` or `off`. Default `off` for the library (the CLI: `127.0.0.1:9153`). */
   readonly http?: string;
-  /** Bearer token for the /v1 API; required when --http is not on loopback. */
+  /** Bearer token for the /v1 API. Without one, /v1 is served on loopback only (off elsewhere). */
   readonly httpToken?: string;
   /** On stop, keep answering (reporting not ready) for this long first, ms. Default `0` for the library (the CLI: 5000). */
   readonly shutdownGraceMs?: number;
@@ -97,9 +97,6 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
   if (upstream !== 'none' && upstream.length === 0) throw new ConfigError('upstream: empty list (use "none" to turn forwarding off)');
   const http = parseHttpAddress(options.http ?? 'off');
   const httpToken = options.httpToken === '' ? undefined : options.httpToken;
-  if (http !== 'off' && !isLoopback(http.host) && httpToken === undefined) {
-    throw new ConfigError(`http: ${options.http} is not a loopback address, so --http-token (CLUSTER_DNS_HTTP_TOKEN) is required`);
-  }
   const shutdownGraceMs = options.shutdownGraceMs ?? 0;
   if (!Number.isInteger(shutdownGraceMs) || shutdownGraceMs < 0) throw new ConfigError(`shutdown-grace: "${shutdownGraceMs}" is not a duration in ms`);
   return {

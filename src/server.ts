@@ -11,7 +11,7 @@ import {
 import { watchZones, type ZonesWatcher } from './reload/zones-watcher.js';
 import { ClusterDnsError, ConfigError } from './errors.js';
 import { createRateLimitedLogger, silentLogger, type Logger } from './log.js';
-import { resolveOptions, type DnsServerOptions, type ResolvedOptions } from './options.js';
+import { isLoopback, resolveOptions, type DnsServerOptions, type ResolvedOptions } from './options.js';
 import { servfail } from './dns/outcomes.js';
 import type { Answer, Query } from './dns/types.js';
 import { createResolver } from './resolver/create-resolver.js';
@@ -219,6 +219,7 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
         healthy: () => state !== 'stopped',
         ready,
         token: options.httpToken,
+        loopback: isLoopback(options.http.host),
         api: {
           apply: (body, o) => manager.apply(body, o),
           replace: (body, o) => manager.replace(body, o),

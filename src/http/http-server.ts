@@ -25,8 +25,10 @@ export interface HttpServerOptions {
   /** Readiness: the first registry is loaded, sockets are bound, and we are not shutting down. */
   readonly ready: () => boolean;
   readonly api: RegistrationApi;
-  /** Bearer token for /v1; undefined = no token (only allowed on loopback). */
+  /** Bearer token for /v1; undefined = no token, which is allowed only when `loopback`. */
   readonly token: string | undefined;
+  /** The listener is on a loopback address. */
+  readonly loopback: boolean;
   /** Largest accepted request body. Default 8 MiB. */
   readonly maxBodyBytes?: number;
 }
@@ -57,6 +59,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpL
       return;
     }
     if (!path.startsWith('/v1/')) return send(res, 404, { error: `no route for ${req.method} ${path}` });
+    if (options.token === undefined && !options.loopback) {
+      return send(res, 403, { error: 'the /v1 API is off: set --http-token (CLUSTER_DNS_HTTP_TOKEN) to use it on a non-loopback --http address' });
+    }
     if (!authorised(req)) return send(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': 'Bearer' });
 
     if (path === '/v1/records' && req.method === 'GET') return send(res, 200, { records: options.api.records() });

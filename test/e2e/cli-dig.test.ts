@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dig, execFileAsync, startCli } from '../helpers/cli.js';
 
@@ -74,5 +75,31 @@ describe.skipIf(!hasDig && !process.env.CI)('the built CLI, driven by dig', () =
     const { port, stderr } = await startCli(['--zones', 'zones', '--zones', 'test/fixtures/broken/bad-ip.yaml', '--upstream', 'none']);
     expect(await dig(port, '+short', 'web.shop.svc.cluster.local')).toBe('10.96.0.10\n');
     expect(stderr()).toMatch(/test\/fixtures\/broken\/bad-ip.yaml:8: spec.clusterIP: \\"10.96.0.300\\" is not an IP address/);
+  });
+});
+
+describe.skipIf(!hasDig && !process.env.CI)('the CLI as the Docker image runs it', () => {
+  it('starts with the image environment, answers, and its probe subcommand passes; fails once stopped', async () => {
+    // The environment and command line come from the Dockerfile itself; only what must differ on a
+    // shared test machine is overridden: loopback instead of 0.0.0.0, a free port instead of 53,
+    // ./zones instead of /zones, and no upstream (tests never leave the machine).
+    const dockerfile = readFileSync('Dockerfile', 'utf8').replace(/\\\n\s*/g, ' ');
+    const envLine = /^ENV (.+)$/m.exec(dockerfile)![1]!;
+    const imageEnv = Object.fromEntries([...envLine.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
+    expect(imageEnv).toMatchObject({ CLUSTER_DNS_HOST: '0.0.0.0', CLUSTER_DNS_PORT: '53', CLUSTER_DNS_ZONES: '/zones' });
+    expect(/^ENTRYPOINT \["node", "dist\/main.js"\]$/m.test(dockerfile)).toBe(true);
+    expect(/^CMD \["serve"\]$/m.test(dockerfile)).toBe(true);
+    expect(/HEALTHCHECK .*CMD \["node", "dist\/main.js", "probe"\]/.test(dockerfile)).toBe(true);
+    const env = { ...imageEnv, CLUSTER_DNS_ZONES: 'zones', CLUSTER_DNS_UPSTREAM: 'none' };
+    const { child, port } = await startCli(['serve'], env);
+    expect(await dig(port, '+short', 'dns-version.cluster.local', 'TXT')).toBe('"1.1.0"\n');
+    const probe = await execFileAsync(process.execPath, ['dist/main.js', 'probe', '--host', '127.0.0.1', '--port', String(port)]);
+    expect(probe.stderr).toBe('');
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    await expect(execFileAsync(process.execPath, ['dist/main.js', 'probe', '--host', '127.0.0.1', '--port', String(port)])).rejects.toMatchObject({
+      code: 1,
+      stderr: `cluster-dns probe: no answer from 127.0.0.1:${port} within 2000 ms\n`,
+    });
   });
 });

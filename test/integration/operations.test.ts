@@ -1,0 +1,164 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDnsServer } from '../../src/server.js';
+import { startHttpServer } from '../../src/http/http-server.js';
+import { createServerMetrics } from '../../src/http/metrics.js';
+import { queryUdp } from '../helpers/dns-client.js';
+import { pollUntil } from '../helpers/poll.js';
+import { startServer } from '../helpers/start-server.js';
+
+const zones = ['test/fixtures/equivalence/native.yaml'];
+const base = (s: { httpAddress: { port: number } | undefined }) => `http://127.0.0.1:${s.httpAddress!.port}`;
+
+function metricValue(text: string, name: string, labels: Record<string, string>): number {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.split(' ').pop());
+  }
+  return 0;
+}
+
+const tmp: string[] = [];
+afterEach(() => {
+  for (const d of tmp.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('metrics', () => {
+  it('count queries by type and protocol, responses by rcode, and the registry by kind', async () => {
+    const { server, port } = await startServer({ zones, http: '127.0.0.1:0' });
+    const scrape = async () => (await fetch(`${base(server)}/metrics`)).text();
+    const before = await scrape();
+    await queryUdp(port, 'web.shop.svc.cluster.local', 'A');
+    await queryUdp(port, 'web.shop.svc.cluster.local', 'A');
+    await queryUdp(port, 'nope.shop.svc.cluster.local', 'AAAA');
+    const after = await scrape();
+    const requests = { zone: 'cluster.local.', proto: 'udp', family: '4', type: 'A' };
+    expect(metricValue(after, 'coredns_dns_requests_total', requests) - metricValue(before, 'coredns_dns_requests_total', requests)).toBe(2);
+    expect(metricValue(after, 'coredns_dns_responses_total', { rcode: 'NXDOMAIN' })).toBe(1);
+    expect(metricValue(after, 'coredns_dns_request_duration_seconds_count', { type: 'A' })).toBe(2);
+    expect(metricValue(after, 'coredns_dns_response_size_bytes_count', { proto: 'udp' })).toBe(3);
+    expect(metricValue(after, 'cluster_dns_registry_objects', { kind: 'service' })).toBe(3);
+    expect(metricValue(after, 'cluster_dns_registry_reloads_total', { result: 'success' })).toBe(1);
+    expect(after).toMatch(/^process_cpu_user_seconds_total /m);
+  });
+
+  it('keeps one registry per server, so two embedded servers do not collide', async () => {
+    const a = await startServer({ zones, http: '127.0.0.1:0' });
+    const b = await startServer({ zones, http: '127.0.0.1:0' });
+    await queryUdp(a.port, 'web.shop.svc.cluster.local', 'A');
+    const bText = await (await fetch(`${base(b.server)}/metrics`)).text();
+    expect(metricValue(bText, 'coredns_dns_requests_total', { type: 'A' })).toBe(0);
+  });
+});
+
+describe('health and readiness', () => {
+  it('is not ready and answers SERVFAIL for the zone until the first registry has loaded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cluster-dns-fifo-'));
+    tmp.push(dir);
+    const fifo = join(dir, 'slow.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const server = createDnsServer({ zones: [fifo], port: 0, http: '127.0.0.1:0', upstream: 'none' });
+    const starting = server.start();
+    try {
+      const port = await pollUntil(() => server.httpAddress?.port);
+      expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(503);
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+      const loadingPort = await pollUntil(() => server.addresses?.udp.port);
+      const early = await queryUdp(loadingPort, 'web.shop.svc.cluster.local', 'A', { edns: {} });
+      expect(early.rcode).toBe('SERVFAIL');
+      expect(early.edns?.ede).toEqual({ code: 14, text: 'registry not loaded yet' });
+      writeFileSync(fifo, 'namespace: shop\nservices:\n  web: { clusterIP: 10.96.0.10 }\n');
+      const { udp } = await starting;
+      expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+      expect((await queryUdp(udp.port, 'web.shop.svc.cluster.local', 'A')).answer).toEqual(['web.shop.svc.cluster.local. 5 IN A 10.96.0.10']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('reports not ready during the shutdown grace and keeps answering every query meanwhile', async () => {
+    const { server, port } = await startServer({ zones, http: '127.0.0.1:0' });
+    const http = base(server);
+    expect((await fetch(`${http}/ready`)).status).toBe(200);
+    const stopping = server.stop({ graceMs: 400 });
+    expect((await fetch(`${http}/ready`)).status).toBe(503);
+    let answered = 0;
+    const until = Date.now() + 250;
+    while (Date.now() < until) {
+      const r = await queryUdp(port, 'web.shop.svc.cluster.local', 'A');
+      expect(r.answer).toEqual(['web.shop.svc.cluster.local. 5 IN A 10.96.0.10']);
+      answered++;
+    }
+    await stopping;
+    expect(answered).toBeGreaterThan(10);
+    await expect(fetch(`${http}/health`)).rejects.toThrow();
+  });
+});
+
+describe('the registration API', () => {
+  it('registers, lists, shows records, removes, and reports bad bodies with line and field', async () => {
+    const { server, port } = await startServer({ http: '127.0.0.1:0' });
+    const http = base(server);
+    const put = await fetch(`${http}/v1/registrations`, { method: 'POST', body: 'namespace: dev\nservices:\n  api: { clusterIP: 10.96.9.9, ports: [http:80] }\n' });
+    expect(put.status).toBe(200);
+    expect(await put.json()).toEqual({ registered: [{ kind: 'Native', namespace: 'dev', name: '-', key: 'native/dev/-' }] });
+    expect((await queryUdp(port, 'api.dev.svc.cluster.local', 'A')).answer).toEqual(['api.dev.svc.cluster.local. 5 IN A 10.96.9.9']);
+
+    const json = await fetch(`${http}/v1/registrations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'dev' }, spec: { clusterIP: '10.96.9.10' } }),
+    });
+    expect(json.status).toBe(200);
+    expect(((await (await fetch(`${http}/v1/registrations`)).json()) as { registrations: { key: string }[] }).registrations.map((r: { key: string }) => r.key)).toEqual(['native/dev/-', 'service/dev/db']);
+    const records = ((await (await fetch(`${http}/v1/records`)).json()) as { records: unknown }).records as { name: string; type: string; data: string }[];
+    expect(records).toContainEqual({ name: '_http._tcp.api.dev.svc.cluster.local.', type: 'SRV', ttl: 5, data: '0 100 80 api.dev.svc.cluster.local.' });
+
+    const bad = await fetch(`${http}/v1/registrations`, { method: 'POST', body: 'namespace: dev\nservices:\n  api: { clusterIP: 10.96.9.999 }\n' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: 'registration rejected', diagnostics: ['body:3: services.api.clusterIP: "10.96.9.999" is not an IP address'] });
+    expect((await queryUdp(port, 'api.dev.svc.cluster.local', 'A')).answer).toEqual(['api.dev.svc.cluster.local. 5 IN A 10.96.9.9']);
+
+    const del = await fetch(`${http}/v1/registrations/Service/dev/db`, { method: 'DELETE' });
+    expect(await del.json()).toEqual({ removed: ['service/dev/db'] });
+    expect((await queryUdp(port, 'db.dev.svc.cluster.local', 'A')).rcode).toBe('NXDOMAIN');
+    await fetch(`${http}/v1/registrations`, { method: 'DELETE' });
+    expect((await queryUdp(port, 'api.dev.svc.cluster.local', 'A')).rcode).toBe('NXDOMAIN');
+  });
+
+  it('expires registrations with ?lease=', async () => {
+    const { server, port } = await startServer({ http: '127.0.0.1:0' });
+    await fetch(`${base(server)}/v1/registrations?lease=0.3`, { method: 'POST', body: 'namespace: dev\nservices:\n  tmp: { clusterIP: 10.96.9.1 }\n' });
+    expect((await queryUdp(port, 'tmp.dev.svc.cluster.local', 'A')).rcode).toBe('NOERROR');
+    await pollUntil(async () => ((await queryUdp(port, 'tmp.dev.svc.cluster.local', 'A')).rcode === 'NXDOMAIN' ? true : undefined));
+    expect((await fetch(`${base(server)}/v1/registrations?lease=soon`, { method: 'POST', body: '' })).status).toBe(400);
+  });
+
+  it('requires the bearer token when one is set', async () => {
+    const { server } = await startServer({ http: '127.0.0.1:0', httpToken: 's3cret' });
+    expect((await fetch(`${base(server)}/v1/registrations`)).status).toBe(401);
+    expect((await fetch(`${base(server)}/v1/registrations`, { headers: { authorization: 'Bearer wrong!' } })).status).toBe(401);
+    expect((await fetch(`${base(server)}/v1/registrations`, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
+    expect((await fetch(`${base(server)}/metrics`)).status).toBe(200);
+  });
+
+  it('is off on a non-loopback address without a token, while metrics and probes still work', async () => {
+    // Bound to loopback as every test server is, but configured as if it were not.
+    const listener = await startHttpServer({
+      host: '127.0.0.1', port: 0, loopback: false, token: undefined, healthy: () => true, ready: () => true,
+      metrics: createServerMetrics('dns://test', 'cluster.local', { processMetrics: false }),
+      api: { apply: async () => [], replace: async () => [], remove: async () => [], list: () => [], records: () => [] },
+    });
+    try {
+      const http = `http://127.0.0.1:${listener.address.port}`;
+      expect((await fetch(`${http}/v1/registrations`)).status).toBe(403);
+      expect((await fetch(`${http}/ready`)).status).toBe(200);
+      expect((await fetch(`${http}/metrics`)).status).toBe(200);
+    } finally {
+      await listener.close();
+    }
+  });
+});
