@@ -68,11 +68,13 @@ export async function startFakeUpstream(behaviour: Behaviour): Promise<FakeUpstr
     tcp.listen(port, '127.0.0.1', () => resolve());
   });
   const sockets = new Set<import('node:net').Socket>();
+  let closed = false;
   const upstream: FakeUpstream = {
     port,
     queries: [],
     behaviour,
     async close() {
+      closed = true;
       for (const s of sockets) s.destroy();
       await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
     },
@@ -84,7 +86,8 @@ export async function startFakeUpstream(behaviour: Behaviour): Promise<FakeUpstr
     return out === 'drop' ? [] : Array.isArray(out) ? out : [out];
   };
   udp.on('message', (msg, rinfo) => {
-    void answer(msg, 'udp').then((replies) => replies.forEach((r) => udp.send(r, rinfo.port, rinfo.address)));
+    // A slow answer may be ready after close(): then it is dropped.
+    void answer(msg, 'udp').then((replies) => replies.forEach((r) => !closed && udp.send(r, rinfo.port, rinfo.address)));
   });
   tcp.on('connection', (socket) => {
     sockets.add(socket);
