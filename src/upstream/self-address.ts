@@ -24,17 +24,21 @@ const isLoopback = (ip: string): boolean => ip.startsWith('127.') || ip === '::1
 
 /**
  * True when sending to `upstream` reaches a server listening on `host:port`: the same address, or,
- * for a wildcard bind, any address of this machine (0.0.0.0 covers IPv4, `::` covers both families
- * on a dual-stack socket). The unspecified address as a destination means "this host" too.
+ * for a wildcard bind, an address configured on one of this machine's interfaces (0.0.0.0 covers
+ * IPv4, `::` both families on a dual-stack socket). The unspecified address as a destination means
+ * "this host" too. Other loopback addresses (127.0.0.11, 127.0.0.53) are not assumed to be us:
+ * Docker's embedded resolver at 127.0.0.11:53 is reached through a NAT rule inside the container,
+ * and a real loop through one of them is still caught when it happens (see loop-token.ts).
  */
 export function upstreamIsSelf(upstream: SocketAddressLike, host: string, port: number): boolean {
   if (upstream.port !== port) return false;
   const to = canonicalIp(upstream.address);
   const listen = canonicalIp(host);
   if (to === listen) return true;
-  if (listen !== '0.0.0.0' && listen !== '::') return (to === '0.0.0.0' || to === '::') && isLoopback(listen);
+  const unspecified = to === '0.0.0.0' || to === '::';
+  if (listen !== '0.0.0.0' && listen !== '::') return unspecified && isLoopback(listen);
   if (listen === '0.0.0.0' && isIPv6(to)) return false;
-  if (to === '0.0.0.0' || to === '::' || isLoopback(to)) return true;
+  if (unspecified) return true;
   return Object.values(networkInterfaces()).some((list) => list?.some((i) => canonicalIp(i.address.split('%')[0]!) === to));
 }
 

@@ -44,6 +44,9 @@ describe('upstreamIsSelf', () => {
     [{ address: '::1', port: 1053 }, '0.0.0.0', 1053, false],
     [{ address: '127.0.0.1', port: 1053 }, '::', 1053, true],
     [{ address: '192.0.2.77', port: 1053 }, '0.0.0.0', 1053, false],
+    // Docker's embedded resolver, seen from a container where cluster-dns listens on 0.0.0.0:53.
+    [{ address: '127.0.0.11', port: 53 }, '0.0.0.0', 53, false],
+    [{ address: '0.0.0.0', port: 53 }, '0.0.0.0', 53, true],
   ])('%o with the server on %s:%i → %s', (upstream, host, port, self) => {
     expect(upstreamIsSelf(upstream, host, port)).toBe(self);
   });
