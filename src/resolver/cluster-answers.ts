@@ -37,6 +37,22 @@ export function soaRecord(registry: Registry): SOARecord {
   };
 }
 
+const sharedNegatives = new WeakMap<Registry, { nxdomain: RecordsAnswer; nodata: RecordsAnswer }>();
+
+/**
+ * The plain NXDOMAIN and NODATA answers of a snapshot: the same objects for every name, so their
+ * wire bytes are encoded once (they carry only the SOA, which does not depend on the name).
+ */
+export function negativeAnswers(registry: Registry): { nxdomain: RecordsAnswer; nodata: RecordsAnswer } {
+  let shared = sharedNegatives.get(registry);
+  if (!shared) {
+    const soa = soaRecord(registry);
+    shared = { nxdomain: nxdomain(soa), nodata: nodata(soa) };
+    sharedNegatives.set(registry, shared);
+  }
+  return shared;
+}
+
 /** True when `lowerName` is the zone apex or below it. */
 export function isInZone(lowerName: DomainName, zone: DomainName): boolean {
   if (zone === '') return true;
@@ -53,7 +69,7 @@ export function answerClusterName(registry: Registry, options: ClusterZoneOption
   let name = lowerName;
   for (let hops = 0; hops <= MAX_CNAME_CHAIN; hops++) {
     const found = lookupName(registry, options, name);
-    if (found === undefined) return nxdomain(soaRecord(registry), chain);
+    if (found === undefined) return chain.length ? nxdomain(soaRecord(registry), chain) : negativeAnswers(registry).nxdomain;
     if (found.cname && qtype !== RecordType.CNAME && qtype !== RecordType.ANY) {
       chain.push(found.cname);
       const target = found.cname.target;
@@ -62,7 +78,7 @@ export function answerClusterName(registry: Registry, options: ClusterZoneOption
       continue;
     }
     const records = selectRecords(found, qtype);
-    if (records.length === 0) return nodata(soaRecord(registry), chain);
+    if (records.length === 0) return chain.length ? nodata(soaRecord(registry), chain) : negativeAnswers(registry).nodata;
     return answered(chain.length ? [...chain, ...records] : records, additionalFor(registry, options, records));
   }
   return answered(chain);

@@ -1,7 +1,8 @@
 /** Cluster stage: owns the cluster domain and answers everything in it, NXDOMAIN and NODATA included. */
 import { ExtendedError, servfail } from '../dns/outcomes.js';
 import type { RegistryRef } from '../registry/registry-ref.js';
-import { answerClusterName, isInZone, type ClusterZoneOptions } from './cluster-answers.js';
+import { answerClusterName, isInZone, negativeAnswers, type ClusterZoneOptions } from './cluster-answers.js';
+import { createAnswerMemo } from './answer-memo.js';
 import type { Stage } from './stage.js';
 
 export interface ClusterStageOptions extends ClusterZoneOptions {
@@ -10,11 +11,20 @@ export interface ClusterStageOptions extends ClusterZoneOptions {
 }
 
 export function createClusterStage(registryRef: RegistryRef, options: ClusterStageOptions): Stage {
+  const memo = createAnswerMemo();
+  const notReady = servfail({ code: ExtendedError.NOT_READY, text: 'registry not loaded yet' });
   return (query, next) => {
     if (!isInZone(query.lowerName, options.zone)) return next(query);
     const registry = registryRef.current();
     // Before the first registry loads, say "try later" rather than a cacheable NXDOMAIN.
-    if (!registry) return servfail({ code: ExtendedError.NOT_READY, text: 'registry not loaded yet' });
-    return answerClusterName(registry, options, query.lowerName, query.type);
+    if (!registry) return notReady;
+    // Misses are shared objects already; memoising them would only let random names fill the memo.
+    return memo.get(
+      registry,
+      query.lowerName,
+      query.type,
+      () => answerClusterName(registry, options, query.lowerName, query.type),
+      (answer) => answer !== negativeAnswers(registry).nxdomain && answer !== negativeAnswers(registry).nodata,
+    );
   };
 }

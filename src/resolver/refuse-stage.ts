@@ -2,5 +2,6 @@
 import { ExtendedError, refused } from '../dns/outcomes.js';
 import type { Next } from './stage.js';
 
-export const refuseOutOfZone: Next = () =>
-  refused({ code: ExtendedError.NOT_AUTHORITATIVE, text: 'not a cluster name and forwarding is off' });
+const notOurs = refused({ code: ExtendedError.NOT_AUTHORITATIVE, text: 'not a cluster name and forwarding is off' });
+
+export const refuseOutOfZone: Next = () => notOurs;

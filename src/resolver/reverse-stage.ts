@@ -3,15 +3,18 @@ import { answered } from '../dns/outcomes.js';
 import { RecordType } from '../dns/types.js';
 import type { RegistryRef } from '../registry/registry-ref.js';
 import type { Stage } from './stage.js';
+import { createAnswerMemo } from './answer-memo.js';
 
 export function createReverseStage(registryRef: RegistryRef): Stage {
+  const memo = createAnswerMemo();
   return (query, next) => {
     if (query.type !== RecordType.PTR && query.type !== RecordType.ANY) return next(query);
     const name = query.lowerName;
     if (!name.endsWith('.in-addr.arpa') && !name.endsWith('.ip6.arpa')) return next(query);
-    const ptrs = registryRef.current()?.reverse.get(name);
+    const registry = registryRef.current();
+    const ptrs = registry?.reverse.get(name);
     // Addresses the registry does not know belong to someone else: the upstream answers them.
-    if (!ptrs) return next(query);
-    return answered(ptrs);
+    if (!registry || !ptrs) return next(query);
+    return memo.get(registry, name, query.type, () => answered(ptrs));
   };
 }

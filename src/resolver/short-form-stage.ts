@@ -9,6 +9,7 @@ import type { Registry } from '../registry/registry.js';
 import type { RegistryRef } from '../registry/registry-ref.js';
 import { answerClusterName, isInZone, podNameExists, type ClusterZoneOptions } from './cluster-answers.js';
 import type { Stage } from './stage.js';
+import { createAnswerMemo } from './answer-memo.js';
 
 export interface ShortFormOptions extends ClusterZoneOptions {
   readonly defaultNamespace: string;
@@ -43,11 +44,12 @@ export function answerShortForm(registry: Registry, options: ShortFormOptions, l
 }
 
 export function createShortFormStage(registryRef: RegistryRef, options: ShortFormOptions): Stage {
+  const memo = createAnswerMemo();
   return (query, next) => {
     const registry = registryRef.current();
     if (!registry) return next(query);
     const target = expandShortForm(registry, options, query.lowerName);
     if (target === undefined) return next(query);
-    return answerShortForm(registry, options, query.lowerName, target, query.type);
+    return memo.get(registry, query.lowerName, query.type, () => answerShortForm(registry, options, query.lowerName, target, query.type));
   };
 }
