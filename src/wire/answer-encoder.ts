@@ -267,29 +267,31 @@ export function encodeResponse(query: Query, question: Uint8Array, answer: Answe
     cd: query.checkingDisabled,
     rcode,
   };
-  const opt = query.edns ? optRecord(rcode, query.edns.dnssecOk, answer.extendedError) : undefined;
-  let body: Uint8Array;
+  const edns = query.edns ? { dnssecOk: query.edns.dnssecOk, extendedError: answer.extendedError } : undefined;
+  let sections: Uint8Array;
   try {
-    body = encodeRecords(question, answer);
+    sections = sectionsFor(query, question, answer);
   } catch {
     const failed: HeaderFields = { ...header, aa: false, rcode: Rcode.SERVFAIL };
-    return assemble(failed, question, undefined, [0, 0, 0], query.edns ? optRecord(Rcode.SERVFAIL, query.edns.dnssecOk, undefined) : undefined);
+    return assemble(failed, question, NO_BYTES, [0, 0, 0], edns && { dnssecOk: edns.dnssecOk, extendedError: undefined });
   }
-  const full = assemble(header, question, body, [answer.answer.length, answer.authority.length, answer.additional.length], opt);
+  const full = assemble(header, question, sections, [answer.answer.length, answer.authority.length, answer.additional.length], edns);
   if (full.length <= limit) return full;
-  return truncated(header, question, query.edns, opt, limit);
+  return truncated(header, question, edns, limit);
 }
+
+type ReplyEdns = Parameters<typeof assemble>[4];
 
 /**
  * RFC 2181 §9, RFC 7766 §5: an answer too large for UDP goes as header, question and OPT with TC set
  * and empty sections, and the client retries over TCP. An Extended DNS Error whose text would not fit
  * is left out (the limit is at least 512, which always holds header, question and a bare OPT).
  */
-function truncated(header: HeaderFields, question: Uint8Array, edns: Edns | undefined, opt: Uint8Array | undefined, limit: number): Uint8Array {
+function truncated(header: HeaderFields, question: Uint8Array, edns: ReplyEdns, limit: number): Uint8Array {
   const tc: HeaderFields = { ...header, tc: true };
-  const reply = assemble(tc, question, undefined, [0, 0, 0], opt);
+  const reply = assemble(tc, question, NO_BYTES, [0, 0, 0], edns);
   if (reply.length <= limit || !edns) return reply;
-  return assemble(tc, question, undefined, [0, 0, 0], optRecord(header.rcode, edns.dnssecOk, undefined));
+  return assemble(tc, question, NO_BYTES, [0, 0, 0], { dnssecOk: edns.dnssecOk, extendedError: undefined });
 }
 
 /**
@@ -298,21 +300,21 @@ function truncated(header: HeaderFields, question: Uint8Array, edns: Edns | unde
  * larger than the client accepts becomes a TC reply; a reply too short to have a header is SERVFAIL.
  */
 function relay(query: Query, question: Uint8Array, bytes: Uint8Array, limit: number): Uint8Array {
+  const edns = query.edns ? { dnssecOk: query.edns.dnssecOk, extendedError: undefined } : undefined;
   const header: HeaderFields = {
     id: query.id,
     opcode: query.opcode,
     aa: false,
-    tc: true,
+    tc: false,
     rd: query.recursionDesired,
     ra: true,
     cd: query.checkingDisabled,
     rcode: Rcode.SERVFAIL,
   };
-  const opt = (rcode: number) => (query.edns ? optRecord(rcode, query.edns.dnssecOk, undefined) : undefined);
-  if (bytes.length < HEADER) return assemble({ ...header, tc: false }, question, undefined, [0, 0, 0], opt(Rcode.SERVFAIL));
+  if (bytes.length < HEADER) return assemble(header, question, NO_BYTES, [0, 0, 0], edns);
   if (bytes.length > limit) {
-    const rcode = bytes[3]! & 0x0f;
-    return assemble({ ...header, aa: (bytes[2]! & 0x04) !== 0, ra: (bytes[3]! & 0x80) !== 0, rcode }, question, undefined, [0, 0, 0], opt(rcode));
+    const upstream: HeaderFields = { ...header, tc: true, aa: (bytes[2]! & 0x04) !== 0, ra: (bytes[3]! & 0x80) !== 0, rcode: bytes[3]! & 0x0f };
+    return assemble(upstream, question, NO_BYTES, [0, 0, 0], edns);
   }
   const out = Uint8Array.from(bytes);
   out[0] = query.id >> 8;
@@ -321,18 +323,19 @@ function relay(query: Query, question: Uint8Array, bytes: Uint8Array, limit: num
   return out;
 }
 
-/** True when `reply` has one question whose name is `question`'s name up to ASCII case. */
+/** True when `reply` has one question whose name is `question`'s name up to ASCII letter case. */
 function sameQuestionName(reply: Uint8Array, question: Uint8Array): boolean {
   const nameLength = question.length - 4;
   if (reply[4] !== 0 || reply[5] !== 1 || reply.length < HEADER + nameLength) return false;
   for (let i = 0; i < nameLength; i++) {
     const a = reply[HEADER + i]!;
     const b = question[i]!;
-    if (a !== b && (a | 0x20) !== (b | 0x20)) return false;
-    if (a !== b && !((a | 0x20) >= 0x61 && (a | 0x20) <= 0x7a)) return false;
+    if (a !== b && !(isLetter(a) && (a | 0x20) === (b | 0x20))) return false;
   }
   return true;
 }
+
+const isLetter = (c: number): boolean => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
 
 /** Encodes the reply for a verdict that is not a query: FORMERR, NOTIMP or BADVERS. */
 export function encodeVerdict(
