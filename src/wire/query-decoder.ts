@@ -24,6 +24,14 @@ export interface RequestEcho {
   readonly edns: Edns | undefined;
 }
 
+/**
+ * The decision for one packet. `question` is a view of the packet's own question bytes: it starts at
+ * offset 12 of the packet and is the name (`question.length - 4` octets) then QTYPE and QCLASS.
+ *
+ * Example, `Web.Shop.svc.cluster.local A` with EDNS:
+ * `{ kind: 'query', query: { name: 'Web.Shop.svc.cluster.local', lowerName: 'web.shop.svc.cluster.local',
+ * type: 1, class: 1, edns: { udpPayloadSize: 1232, version: 0, dnssecOk: false }, … }, question: <32 bytes> }`
+ */
 export type QueryVerdict =
   | { readonly kind: 'drop'; readonly reason: 'short' | 'response' }
   | { readonly kind: 'formerr'; readonly echo: RequestEcho; readonly reason: string }
@@ -33,8 +41,13 @@ export type QueryVerdict =
 
 const HEADER = 12;
 const MAX_NAME = 255;
+const MAX_POINTERS = 64;
 
-/** Reads a name starting at `offset`; returns the end offset (after the name) or -1 when malformed. */
+/**
+ * Skips a name in a record starting at `offset`; returns the offset just past it or -1 when malformed.
+ * Pointers (RFC 1035 §4.1.4) must land after the header and strictly before the pointer itself, so
+ * every jump goes backwards and a loop or a forward reference cannot hang us.
+ */
 function skipName(buf: Uint8Array, offset: number): number {
   let pos = offset;
   let end = -1;
@@ -48,49 +61,52 @@ function skipName(buf: Uint8Array, offset: number): number {
     if (kind === 0xc0) {
       if (pos + 1 >= buf.length) return -1;
       const target = ((len & 0x3f) << 8) | buf[pos + 1]!;
-      // RFC 1035 §4.1.4: pointers point to a prior occurrence; forward or self pointers are loops.
-      if (target >= pos || ++jumps > 64) return -1;
+      if (target < HEADER || target >= pos || ++jumps > MAX_POINTERS) return -1;
       if (end === -1) end = pos + 2;
       pos = target;
       continue;
     }
     if (kind !== 0) return -1; // 0x40 and 0x80 label types are reserved/obsolete (RFC 6891 §5).
     total += len + 1;
-    if (total > MAX_NAME) return -1;
+    if (total > MAX_NAME) return -1; // RFC 1035 §2.3.4, counted across pointers too
     pos += len + 1;
   }
 }
 
-/** Decodes the question name without pointers into presentation text (`\.` / `\DDD` escaped). */
+/** A byte that may stand for itself in presentation text: printable ASCII except '.' and '\'. */
+const isPlain = (c: number): boolean => c > 0x20 && c < 0x7f && c !== 0x2e && c !== 0x5c;
+
+/**
+ * Reads the question name (no pointers: nothing precedes it to point at) into presentation text.
+ * `lower` folds ASCII letters only (RFC 4343 §3); escapes hold digits and punctuation, so
+ * `toLowerCase` on the escaped text folds nothing else.
+ */
 function readQuestionName(buf: Uint8Array, offset: number): { name: string; lower: string; end: number } | undefined {
   let pos = offset;
   let name = '';
-  let lower = '';
-  let total = 1;
+  let upper = false;
   for (;;) {
     if (pos >= buf.length) return undefined;
     const len = buf[pos]!;
-    if (len === 0) return { name, lower, end: pos + 1 };
-    if (len > 63) return undefined; // no compression pointers in the first name, and no reserved types
-    total += len + 1;
-    if (total > MAX_NAME || pos + 1 + len > buf.length) return undefined;
-    if (name.length > 0) {
-      name += '.';
-      lower += '.';
+    if (len === 0) {
+      if (pos + 1 - offset > MAX_NAME) return undefined;
+      return { name, lower: upper ? name.toLowerCase() : name, end: pos + 1 };
     }
-    for (let i = pos + 1; i <= pos + len; i++) {
+    if (len > 63) return undefined; // a pointer, a reserved label type, or an over-long label
+    const start = pos + 1;
+    const end = start + len;
+    if (end > buf.length || end - offset >= MAX_NAME) return undefined;
+    if (name.length > 0) name += '.';
+    for (let i = start; i < end; i++) {
       const c = buf[i]!;
-      if (c > 0x20 && c < 0x7f && c !== 0x2e && c !== 0x5c) {
+      if (isPlain(c)) {
         name += String.fromCharCode(c);
-        // RFC 4343: only ASCII letters fold.
-        lower += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 32 : c);
+        if (c >= 0x41 && c <= 0x5a) upper = true;
       } else {
-        const escaped = c === 0x2e ? '\\.' : c === 0x5c ? '\\\\' : `\\${String(c).padStart(3, '0')}`;
-        name += escaped;
-        lower += escaped;
+        name += c === 0x2e ? '\\.' : c === 0x5c ? '\\\\' : `\\${String(c).padStart(3, '0')}`;
       }
     }
-    pos += len + 1;
+    pos = end;
   }
 }
 
@@ -127,6 +143,7 @@ export function decodeQuery(buf: Uint8Array, meta: PacketMeta): QueryVerdict {
   }
   const echo = (edns?: Edns): RequestEcho => ({ id, opcode, recursionDesired, checkingDisabled, question: qdcount === 1 ? question : undefined, edns });
 
+  // RFC 1035 §4.1.1: we implement QUERY only; say so even when the rest is unreadable.
   if (opcode !== Opcode.QUERY) return { kind: 'notimp', echo: echo() };
   if (qdcount !== 1) return { kind: 'formerr', echo: echo(), reason: 'QDCOUNT must be 1' };
   if (!parsed || !question) return { kind: 'formerr', echo: echo(), reason: 'malformed question' };
