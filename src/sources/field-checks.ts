@@ -1,7 +1,7 @@
 /** Field validation shared by both registry formats: each check returns a problem text or undefined. */
 import { canonicalIp } from '../dns/ip.js';
 import type { Diagnostic } from '../registry/diagnostics.js';
-import type { PortProtocol } from '../registry/model.js';
+import type { Origin, PortProtocol } from '../registry/model.js';
 import { formatPath, type FieldPath, type SourceDocument } from './source-document.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -30,6 +30,22 @@ export class Problems {
 
   private push(severity: Diagnostic['severity'], path: FieldPath, message: string): void {
     this.diagnostics.push({ severity, file: this.doc.file, line: this.doc.lineOf([...this.base, ...path]), field: formatPath(path), message });
+  }
+
+  /**
+   * Where an object came from. The line is looked up only when read (in a diagnostic): finding
+   * lines costs a YAML walk, or for JSON a YAML re-parse, which a 10,000-object load must not pay.
+   */
+  origin(path: FieldPath = []): Origin {
+    const doc = this.doc;
+    const full = [...this.base, ...path];
+    let line: number | undefined;
+    return {
+      file: doc.file,
+      get line() {
+        return (line ??= doc.lineOf(full));
+      },
+    };
   }
 
   line(path: FieldPath = []): number {

@@ -105,7 +105,7 @@ function objectNamespace(metadata: Record<string, unknown>, problems: Problems):
 
 function convertNamespace(metadata: Record<string, unknown>, problems: Problems, out: InputCollector): void {
   const name = objectName(metadata, problems);
-  if (name) out.namespaces.push({ name, origin: { file: problems.file, line: problems.line() } });
+  if (name) out.namespaces.push({ name, origin: problems.origin() });
 }
 
 function convertService(value: Record<string, unknown>, metadata: Record<string, unknown>, problems: Problems, out: InputCollector): void {
@@ -121,7 +121,7 @@ function convertService(value: Record<string, unknown>, metadata: Record<string,
   const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
   const publishNotReadyAddresses = spec.publishNotReadyAddresses === true || String(annotations[TOLERATE_UNREADY]).toLowerCase() === 'true';
   const type = typeof spec.type === 'string' ? spec.type : 'ClusterIP';
-  const origin = { file: problems.file, line: problems.line() };
+  const origin = problems.origin();
 
   if (type === 'ExternalName') {
     const externalName = parseDomainName(spec.externalName);
@@ -242,7 +242,7 @@ function convertEndpointSlice(value: Record<string, unknown>, metadata: Record<s
     endpoints.push({ addresses, hostname, ready });
   });
   if (!namespace || problems.diagnostics.length > before) return;
-  out.endpointGroups.push({ namespace, service: service.toLowerCase(), source: 'EndpointSlice', ports, endpoints, origin: { file: problems.file, line: problems.line() } });
+  out.endpointGroups.push({ namespace, service: service.toLowerCase(), source: 'EndpointSlice', ports, endpoints, origin: problems.origin() });
 }
 
 function endpointHostname(raw: unknown, path: FieldPath, problems: Problems): string | undefined {
@@ -289,7 +289,7 @@ function convertEndpoints(value: Record<string, unknown>, metadata: Record<strin
       });
     }
     if (!service || !namespace || problems.diagnostics.length > before) return;
-    out.endpointGroups.push({ namespace, service, source: 'Endpoints', ports, endpoints, origin: { file: problems.file, line: problems.line(path) } });
+    out.endpointGroups.push({ namespace, service, source: 'Endpoints', ports, endpoints, origin: problems.origin(path) });
   });
 }
 
@@ -312,5 +312,5 @@ function convertPod(value: Record<string, unknown>, metadata: Record<string, unk
     else problems.error(['status', 'podIP'], `${quote(status.podIP)} is not an IP address`);
   }
   if (!name || !namespace || problems.diagnostics.length > before || ips.length === 0) return;
-  out.pods.push({ namespace, name, ips, origin: { file: problems.file, line: problems.line() } });
+  out.pods.push({ namespace, name, ips, origin: problems.origin() });
 }

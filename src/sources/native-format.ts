@@ -41,7 +41,7 @@ export function convertNativeDocument(value: Record<string, unknown>, problems: 
     if (problem) return problems.error(['namespace'], problem);
     namespace = (value.namespace as string).toLowerCase();
   }
-  out.namespaces.push({ name: namespace, origin: { file: problems.file, line: problems.line(['namespace']) } });
+  out.namespaces.push({ name: namespace, origin: problems.origin(['namespace']) });
 
   if (value.services !== undefined && value.services !== null) {
     if (!isRecord(value.services)) problems.error(['services'], 'must be a mapping of service name → service');
@@ -63,7 +63,7 @@ export function convertNativeDocument(value: Record<string, unknown>, problems: 
         problems.error(Array.isArray(raw) ? [...path, bad] : path, `${quote(list[bad])} is not an IP address`);
         continue;
       }
-      out.pods.push({ namespace, name, ips: ips as string[], origin: { file: problems.file, line: problems.line(path) } });
+      out.pods.push({ namespace, name, ips: ips as string[], origin: problems.origin(path) });
     }
   }
 }
@@ -114,7 +114,7 @@ function convertService(namespace: string, name: string, raw: unknown, path: Fie
   }
   if (problems.diagnostics.length > before) return;
 
-  const origin = { file: problems.file, line: problems.line(path) };
+  const origin = problems.origin(path);
   const servicePorts: ServicePort[] = ports.map(({ name: n, protocol, port }) => ({ name: n, protocol, port }));
   const service: ServiceInput = {
     namespace,

@@ -1,0 +1,166 @@
+// Generates benchmark registries (small and large) as kubectl-style manifests (YAML and JSON) and in
+// the native format, plus dnsperf query files, into bench/.work/.
+import { mkdirSync, writeFileSync } from 'node:fs';
+
+export const SIZES = {
+  small: { namespaces: 5, clusterIP: 100, headless: 5, endpointsPerHeadless: 5, externalName: 5 },
+  large: { namespaces: 400, clusterIP: 10_000, headless: 1_000, endpointsPerHeadless: 20, externalName: 100 },
+};
+
+/** Deterministic pseudo-random numbers, so every run generates the same cluster. */
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+export function generateCluster(size) {
+  const n = SIZES[size];
+  const random = rng(42);
+  const namespaces = Array.from({ length: n.namespaces }, (_, i) => `ns-${i}`);
+  const services = [];
+  for (let i = 0; i < n.clusterIP; i++) {
+    const ports = ['http', 'grpc', 'metrics'].slice(0, 1 + Math.floor(random() * 3)).map((name, j) => ({ name, port: 8000 + j }));
+    services.push({ kind: 'ClusterIP', name: `svc-${i}`, namespace: namespaces[i % n.namespaces], ip: `10.${96 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`, ports });
+  }
+  for (let i = 0; i < n.headless; i++) {
+    const endpoints = Array.from({ length: n.endpointsPerHeadless }, (_, j) => ({ hostname: `pod-${j}`, ip: `10.${200 + Math.floor(i / 256)}.${i % 256}.${j + 1}` }));
+    services.push({ kind: 'Headless', name: `hl-${i}`, namespace: namespaces[i % n.namespaces], ports: [{ name: 'peer', port: 7000 }], endpoints });
+  }
+  for (let i = 0; i < n.externalName; i++) {
+    services.push({ kind: 'ExternalName', name: `ext-${i}`, namespace: namespaces[i % n.namespaces], target: `ext-${i}.example.org` });
+  }
+  return { namespaces, services };
+}
+
+export function toManifests(cluster) {
+  const items = cluster.namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+  for (const s of cluster.services) {
+    const metadata = { name: s.name, namespace: s.namespace };
+    if (s.kind === 'ClusterIP') {
+      items.push({ apiVersion: 'v1', kind: 'Service', metadata, spec: { type: 'ClusterIP', clusterIP: s.ip, clusterIPs: [s.ip], ports: s.ports.map((p) => ({ name: p.name, port: p.port, protocol: 'TCP', targetPort: p.port })) } });
+    } else if (s.kind === 'Headless') {
+      items.push({ apiVersion: 'v1', kind: 'Service', metadata, spec: { clusterIP: 'None', clusterIPs: ['None'], ports: s.ports.map((p) => ({ name: p.name, port: p.port, protocol: 'TCP', targetPort: p.port })) } });
+      items.push({
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: `${s.name}-abcde`, namespace: s.namespace, labels: { 'kubernetes.io/service-name': s.name } },
+        addressType: 'IPv4',
+        endpoints: s.endpoints.map((e) => ({ addresses: [e.ip], hostname: e.hostname, conditions: { ready: true, serving: true, terminating: false } })),
+        ports: s.ports.map((p) => ({ name: p.name, port: p.port, protocol: 'TCP' })),
+      });
+    } else {
+      items.push({ apiVersion: 'v1', kind: 'Service', metadata, spec: { type: 'ExternalName', externalName: s.target } });
+    }
+  }
+  return { apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } };
+}
+
+/** Block-style YAML as kubectl prints it (a tiny emitter for these plain objects). */
+export function toYaml(value, indent = '') {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return ' []\n';
+    return `\n${value.map((v) => `${indent}-${typeof v === 'object' ? toYaml(v, `${indent}  `).replace(/^\n\s*/, ' ') : ` ${scalar(v)}\n`}`).join('')}`;
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value);
+    if (entries.length === 0) return ' {}\n';
+    return `\n${entries.map(([k, v]) => `${indent}${k}:${typeof v === 'object' && v !== null ? toYaml(v, `${indent}  `) : ` ${scalar(v)}\n`}`).join('')}`;
+  }
+  return ` ${scalar(value)}\n`;
+}
+function scalar(v) {
+  if (typeof v === 'string' && (v === '' || /^[\d.]+$/.test(v) || /[:#{}[\],&*?|<>=!%@`'"]/.test(v) || v === 'None')) return JSON.stringify(v);
+  return String(v);
+}
+
+export function toNative(cluster) {
+  const byNs = new Map(cluster.namespaces.map((ns) => [ns, []]));
+  for (const s of cluster.services) byNs.get(s.namespace).push(s);
+  const docs = [];
+  for (const [ns, list] of byNs) {
+    const lines = [`namespace: ${ns}`, 'services:'];
+    for (const s of list) {
+      if (s.kind === 'ClusterIP') lines.push(`  ${s.name}: { clusterIP: ${s.ip}, ports: [${s.ports.map((p) => `${p.name}:${p.port}`).join(', ')}] }`);
+      else if (s.kind === 'Headless') lines.push(`  ${s.name}:`, '    headless: true', `    ports: [${s.ports.map((p) => `${p.name}:${p.port}`).join(', ')}]`, `    endpoints: [${s.endpoints.map((e) => `${e.hostname}=${e.ip}`).join(', ')}]`);
+      else lines.push(`  ${s.name}: { externalName: ${s.target} }`);
+    }
+    docs.push(lines.join('\n'));
+  }
+  return `${docs.join('\n---\n')}\n`;
+}
+
+/** dnsperf query lines and, for a sample, the answer each must get. */
+export function queryMix(cluster, kind, count = 20_000) {
+  const random = rng(7);
+  const zone = 'cluster.local';
+  const clusterIPs = cluster.services.filter((s) => s.kind === 'ClusterIP');
+  const headless = cluster.services.filter((s) => s.kind === 'Headless');
+  const pick = (list) => list[Math.floor(random() * list.length)];
+  const lines = [];
+  const expect = [];
+  for (let i = 0; i < count; i++) {
+    const r = random();
+    const miss = kind === 'miss-heavy' ? r < 0.8 : r >= 0.93;
+    if (miss) {
+      const name = `missing-${Math.floor(random() * 1e9)}.${pick(cluster.namespaces)}.svc.${zone}`;
+      lines.push(`${name} A`);
+      expect.push({ name, type: 'A', rcode: 3, answers: [] });
+      continue;
+    }
+    const rr = kind === 'miss-heavy' ? 0 : r;
+    if (rr < 0.7) {
+      const s = pick(clusterIPs);
+      const name = `${s.name}.${s.namespace}.svc.${zone}`;
+      lines.push(`${name} A`);
+      expect.push({ name, type: 'A', rcode: 0, answers: [s.ip] });
+    } else if (rr < 0.8) {
+      const s = pick(clusterIPs);
+      const name = `${s.name}.${s.namespace}.svc.${zone}`;
+      lines.push(`${name} AAAA`);
+      expect.push({ name, type: 'AAAA', rcode: 0, answers: [] });
+    } else if (rr < 0.86) {
+      const s = pick(clusterIPs);
+      const name = `_${s.ports[0].name}._tcp.${s.name}.${s.namespace}.svc.${zone}`;
+      lines.push(`${name} SRV`);
+      expect.push({ name, type: 'SRV', rcode: 0, answers: [`0 100 ${s.ports[0].port} ${s.name}.${s.namespace}.svc.${zone}.`] });
+    } else if (rr < 0.89) {
+      const s = pick(headless);
+      const name = `${s.name}.${s.namespace}.svc.${zone}`;
+      lines.push(`${name} A`);
+      expect.push({ name, type: 'A', rcode: 0, answers: s.endpoints.map((e) => e.ip) });
+    } else {
+      const s = pick(clusterIPs);
+      const name = `${s.ip.split('.').reverse().join('.')}.in-addr.arpa`;
+      lines.push(`${name} PTR`);
+      expect.push({ name, type: 'PTR', rcode: 0, answers: [`${s.name}.${s.namespace}.svc.${zone}.`] });
+    }
+  }
+  return { text: `${lines.join('\n')}\n`, expect };
+}
+
+export function writeBenchFiles(dir) {
+  mkdirSync(dir, { recursive: true });
+  const out = {};
+  for (const size of Object.keys(SIZES)) {
+    const cluster = generateCluster(size);
+    const manifests = toManifests(cluster);
+    const files = {
+      json: `${dir}/${size}-manifests.json`,
+      yaml: `${dir}/${size}-manifests.yaml`,
+      native: `${dir}/${size}-native.yaml`,
+    };
+    writeFileSync(files.json, JSON.stringify(manifests, null, 2));
+    writeFileSync(files.yaml, `apiVersion: v1\nitems:${toYaml(manifests.items)}kind: List\nmetadata:\n  resourceVersion: ""\n`);
+    writeFileSync(files.native, toNative(cluster));
+    const mixes = {};
+    for (const kind of ['realistic', 'miss-heavy']) {
+      const mix = queryMix(cluster, kind);
+      const file = `${dir}/${size}-${kind}.queries`;
+      writeFileSync(file, mix.text);
+      mixes[kind] = { file, expect: mix.expect };
+    }
+    const last = cluster.services.filter((s) => s.kind === 'ClusterIP').at(-1);
+    out[size] = { cluster, files, mixes, lastName: `${last.name}.${last.namespace}.svc.cluster.local`, lastIp: last.ip };
+  }
+  return out;
+}
