@@ -4,35 +4,45 @@
  * complete, idle timeouts, and caps on connections, in-flight queries and buffered bytes.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, type Server, type Socket } from 'node:net';
-import { isIPv6 } from 'node:net';
-import { TcpFrameDecoder, frameMessage } from '../wire/tcp-framing.js';
+import { createServer, isIPv6, type Server, type Socket } from 'node:net';
+import { MAX_FRAME, TcpFrameDecoder, frameMessage } from '../wire/tcp-framing.js';
 
 export interface ListenerMeta {
   readonly transport: 'udp' | 'tcp';
   readonly client: { readonly address: string; readonly port: number };
 }
 
+/** Answers one message: the reply bytes, or undefined to send nothing (a dropped query). */
 export type PacketHandler = (packet: Buffer, meta: ListenerMeta) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
 
-export type LimitKind = 'tcp-connections' | 'tcp-in-flight' | 'tcp-buffer' | 'tcp-idle';
+/**
+ * A limit that was reached, for logs and metrics:
+ * - `tcp-connections`: a connection beyond the cap was closed on arrival;
+ * - `tcp-in-flight`: a connection reached its cap on queries in flight and stopped reading for a while;
+ * - `tcp-buffer`: a connection held more unanswered bytes than allowed and was closed;
+ * - `tcp-idle`: a connection with nothing in flight was idle too long and was closed;
+ * - `tcp-backpressure`: a client stopped reading its replies; we stopped reading its queries until it drains.
+ */
+export type LimitKind = 'tcp-connections' | 'tcp-in-flight' | 'tcp-buffer' | 'tcp-idle' | 'tcp-backpressure';
 
 export interface ListenerLimits {
   /** Concurrent TCP connections; more are closed at once. Default 256. */
   readonly maxTcpConnections?: number;
   /** Queries in flight on one TCP connection; reading pauses at the cap. Default 32. */
   readonly maxTcpInFlight?: number;
-  /** Idle TCP connections close after this many ms (RFC 7766 §6.2.3). Default 10000. */
+  /** A TCP connection with no query in flight closes after this many ms (RFC 7766 §6.2.3). Default 10000. */
   readonly tcpIdleTimeoutMs?: number;
-  /** Bytes buffered for one incomplete TCP message stream. Default 131072. */
+  /** Bytes held for one connection: unfinished frames and queries waiting for a slot. Default 262144. */
   readonly maxTcpBufferedBytes?: number;
 }
 
 export interface ListenerOptions extends ListenerLimits {
+  /** An IPv4 or IPv6 address; `0.0.0.0` or `::` for every interface. */
   readonly host: string;
+  /** 0 picks a free port (the same one for UDP and TCP). */
   readonly port: number;
   readonly handler: PacketHandler;
-  /** Called when a handler throws or a socket fails; the listener keeps going. */
+  /** Called when a handler throws or rejects, or a socket fails; the listener keeps going. */
   readonly onError?: (error: unknown, meta: { transport: 'udp' | 'tcp' }) => void;
   /** Called when a limit is hit, for logs and metrics. */
   readonly onLimit?: (kind: LimitKind) => void;
@@ -46,71 +56,227 @@ export interface BoundAddress {
 
 export interface DnsListeners {
   readonly addresses: { readonly udp: BoundAddress; readonly tcp: BoundAddress };
-  /** Stops accepting; waits for in-flight TCP queries up to `graceMs`, then closes everything. */
+  /**
+   * Stops accepting and reading; waits up to `graceMs` (default 0) for queries in flight on TCP, then
+   * closes every socket. Nothing of the listeners keeps the process alive afterwards.
+   */
   close(graceMs?: number): Promise<void>;
   /** Open TCP connections right now. */
   tcpConnections(): number;
 }
 
+/** With port 0, UDP picks a port and TCP must get the same one; another process may hold it on TCP. */
 const BIND_ATTEMPTS = 10;
 
 /** Binds UDP and TCP on the same port (port 0: UDP picks, TCP follows; retried if TCP is taken). */
 export async function createDnsListeners(options: ListenerOptions): Promise<DnsListeners> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < (options.port === 0 ? BIND_ATTEMPTS : 1); attempt++) {
-    const udp = await bindUdp(options);
-    const port = (udp.address() as { port: number }).port;
+  const attempts = options.port === 0 ? BIND_ATTEMPTS : 1;
+  for (let attempt = 1; ; attempt++) {
+    const udp = await bindUdp(options.host, options.port);
+    const port = udp.address().port;
     try {
-      const tcp = await bindTcp(options, port);
-      return assemble(udp, tcp, options);
+      const tcp = await bindTcp(options.host, port);
+      return serve(udp, tcp, options);
     } catch (error) {
-      lastError = error;
       await new Promise<void>((resolve) => udp.close(() => resolve()));
+      if (attempt >= attempts || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     }
   }
-  throw lastError;
 }
 
-function bindUdp(options: ListenerOptions): Promise<UdpSocket> {
+function bindUdp(host: string, port: number): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: isIPv6(options.host) ? 'udp6' : 'udp4' });
-    const onError = (error: Error) => reject(error);
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    const onError = (error: Error) => {
+      try {
+        socket.close();
+      } catch {
+        // never bound: nothing to release
+      }
+      reject(error);
+    };
     socket.once('error', onError);
-    socket.bind(options.port, options.host, () => {
+    socket.bind(port, host, () => {
       socket.off('error', onError);
       resolve(socket);
     });
   });
 }
 
-function bindTcp(options: ListenerOptions, port: number): Promise<Server> {
+function bindTcp(host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer({ noDelay: true });
+    // allowHalfOpen: a client may send its queries and shut its side; it still gets the answers.
+    const server = createServer({ noDelay: true, allowHalfOpen: true });
     const onError = (error: Error) => reject(error);
     server.once('error', onError);
-    server.listen({ host: options.host, port, exclusive: true }, () => {
+    server.listen({ host, port, exclusive: true }, () => {
       server.off('error', onError);
       resolve(server);
     });
   });
 }
 
-function assemble(udp: UdpSocket, tcp: Server, options: ListenerOptions): DnsListeners {
-  const maxConnections = options.maxTcpConnections ?? 256;
-  const maxInFlight = options.maxTcpInFlight ?? 32;
-  const idleMs = options.tcpIdleTimeoutMs ?? 10_000;
-  const maxBuffered = options.maxTcpBufferedBytes ?? 131_072;
+interface TcpContext {
+  readonly handler: PacketHandler;
+  readonly maxInFlight: number;
+  readonly idleMs: number;
+  readonly maxBuffered: number;
+  readonly onError: (error: unknown, meta: { transport: 'udp' | 'tcp' }) => void;
+  readonly onLimit: (kind: LimitKind) => void;
+  /** Replies still being computed, for a graceful close. */
+  readonly pending: Set<Promise<unknown>>;
+}
+
+/** Handle of one TCP connection: stop reading (graceful close) or count what is in flight. */
+interface TcpConnection {
+  readonly socket: Socket;
+  stopReading(): void;
+}
+
+/**
+ * Serves one TCP connection (RFC 7766 §6.2): queries are handed to the handler as they arrive, up to
+ * `maxInFlight` at once, and each reply is written when it is ready, so replies may come out of order
+ * (§7). Reading pauses while the cap is reached, while the client is not reading its replies, or while
+ * queries wait for a slot; the bytes held meanwhile are capped.
+ */
+function serveTcp(socket: Socket, ctx: TcpContext): TcpConnection {
+  const meta: ListenerMeta = { transport: 'tcp', client: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 } };
+  const frames = new TcpFrameDecoder(ctx.maxBuffered);
+  let inFlight = 0;
+  let writeBlocked = false; // the client is not reading its replies
+  let clientDone = false; // the client shut its side: answer what it sent, then shut ours
+  let stopped = false; // the listeners are closing: take no more queries
+  let atCap = false;
+  let pumping = false;
+
+  const send = (bytes: Uint8Array | undefined): void => {
+    if (!bytes || socket.destroyed || !socket.writable) return;
+    let framed: Buffer;
+    try {
+      framed = frameMessage(bytes);
+    } catch (error) {
+      ctx.onError(error, meta); // a reply too large to frame: that query goes unanswered
+      return;
+    }
+    if (!socket.write(framed) && !writeBlocked) {
+      writeBlocked = true;
+      ctx.onLimit('tcp-backpressure');
+    }
+  };
+
+  const finish = (): void => {
+    inFlight--;
+    // RFC 7766 §6.2.3: the idle clock runs only while nothing is in flight; restart it now.
+    if (inFlight === 0 && !socket.destroyed) socket.setTimeout(ctx.idleMs);
+    pump();
+  };
+
+  const dispatch = (message: Buffer): void => {
+    inFlight++;
+    let reply: ReturnType<PacketHandler>;
+    try {
+      reply = ctx.handler(message, meta);
+    } catch (error) {
+      ctx.onError(error, meta);
+      finish();
+      return;
+    }
+    if (reply === undefined || reply instanceof Uint8Array) {
+      send(reply);
+      finish();
+      return;
+    }
+    const pending: Promise<void> = reply
+      .then(send, (error: unknown) => ctx.onError(error, meta))
+      .finally(() => {
+        ctx.pending.delete(pending);
+        finish();
+      });
+    ctx.pending.add(pending);
+  };
+
+  /** Hands waiting queries to the handler while there is room, then decides whether to read on. */
+  const pump = (): void => {
+    // A synchronous handler calls back into pump() through finish(); the loop below already sees the
+    // freed slot, and returning here keeps the stack flat however many queries one chunk held.
+    if (pumping || socket.destroyed) return;
+    pumping = true;
+    try {
+      while (!stopped && !writeBlocked && inFlight < ctx.maxInFlight && !socket.destroyed) {
+        const message = frames.shift();
+        if (!message) break;
+        dispatch(message);
+      }
+    } finally {
+      pumping = false;
+    }
+    if (socket.destroyed) return;
+    const full = inFlight >= ctx.maxInFlight;
+    if (full && !atCap) ctx.onLimit('tcp-in-flight');
+    atCap = full;
+    if (stopped || clientDone || writeBlocked || full || frames.hasMessage()) socket.pause();
+    else socket.resume();
+    if (clientDone && !stopped && inFlight === 0 && !frames.hasMessage() && !socket.writableEnded) socket.end();
+  };
+
+  socket.setTimeout(ctx.idleMs);
+  socket.on('timeout', () => {
+    if (inFlight > 0) return; // a slow answer is not an idle client; finish() restarts the clock
+    ctx.onLimit('tcp-idle');
+    socket.destroy();
+  });
+  socket.on('error', (error) => {
+    // Resets from clients are routine; only report what is not.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ECONNRESET' && code !== 'EPIPE') ctx.onError(error, meta);
+    socket.destroy();
+  });
+  socket.on('drain', () => {
+    writeBlocked = false;
+    pump();
+  });
+  socket.on('end', () => {
+    clientDone = true;
+    pump();
+  });
+  socket.on('data', (chunk: Buffer) => {
+    if (!frames.append(chunk)) {
+      ctx.onLimit('tcp-buffer');
+      socket.destroy();
+      return;
+    }
+    pump();
+  });
+
+  return {
+    socket,
+    stopReading() {
+      stopped = true;
+      socket.pause();
+    },
+  };
+}
+
+function serve(udp: UdpSocket, tcp: Server, options: ListenerOptions): DnsListeners {
   const onError = options.onError ?? (() => {});
   const onLimit = options.onLimit ?? (() => {});
   const handler = options.handler;
-  const connections = new Set<Socket>();
-  const pendingTcp = new Set<Promise<unknown>>();
-  let udpOpen = true;
-  const sendUdp = (bytes: Uint8Array, port: number, address: string) => {
-    if (udpOpen) udp.send(bytes, port, address);
+  const maxConnections = options.maxTcpConnections ?? 256;
+  const ctx: TcpContext = {
+    handler,
+    maxInFlight: Math.max(1, options.maxTcpInFlight ?? 32),
+    idleMs: options.tcpIdleTimeoutMs ?? 10_000,
+    // Never below one whole message: a cap smaller than that would refuse legal queries.
+    maxBuffered: Math.max(MAX_FRAME, options.maxTcpBufferedBytes ?? 4 * MAX_FRAME),
+    onError,
+    onLimit,
+    pending: new Set(),
   };
+  const connections = new Map<Socket, TcpConnection>();
+  let open = true;
 
-  // UDP: one datagram, one reply to the sender. A failing handler loses that one query only.
+  // UDP, the hot path: one datagram, one reply to the sender. A failing handler loses that query only.
+  const udpMetaBase = { transport: 'udp' } as const;
   udp.on('message', (packet, rinfo) => {
     const meta: ListenerMeta = { transport: 'udp', client: { address: rinfo.address, port: rinfo.port } };
     let reply: ReturnType<PacketHandler>;
@@ -122,103 +288,63 @@ function assemble(udp: UdpSocket, tcp: Server, options: ListenerOptions): DnsLis
     }
     if (reply === undefined) return;
     if (reply instanceof Uint8Array) {
-      sendUdp(reply, rinfo.port, rinfo.address);
+      if (open) udp.send(reply, rinfo.port, rinfo.address);
       return;
     }
     reply.then(
       (bytes) => {
-        if (bytes) sendUdp(bytes, rinfo.port, rinfo.address);
+        if (bytes && open) udp.send(bytes, rinfo.port, rinfo.address);
       },
       (error: unknown) => onError(error, meta),
     );
   });
-  udp.on('error', (error) => onError(error, { transport: 'udp' }));
+  // Send failures (no callback given) and ICMP errors arrive here; the socket stays usable.
+  udp.on('error', (error) => onError(error, udpMetaBase));
 
   tcp.on('connection', (socket) => {
-    if (connections.size >= maxConnections) {
-      onLimit('tcp-connections');
+    if (!open || connections.size >= maxConnections) {
+      if (open) onLimit('tcp-connections');
+      socket.on('error', () => {});
       socket.destroy();
       return;
     }
-    connections.add(socket);
-    const meta: ListenerMeta = { transport: 'tcp', client: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 } };
-    const frames = new TcpFrameDecoder(maxBuffered);
-    let inFlight = 0;
-    socket.setTimeout(idleMs);
-    socket.on('timeout', () => {
-      onLimit('tcp-idle');
-      socket.destroy();
-    });
-    socket.on('error', () => socket.destroy());
+    connections.set(socket, serveTcp(socket, ctx));
     socket.on('close', () => connections.delete(socket));
-
-    const send = (bytes: Uint8Array | undefined) => {
-      if (bytes && !socket.destroyed) socket.write(frameMessage(bytes));
-    };
-    const finished = () => {
-      inFlight--;
-      if (socket.isPaused() && inFlight < maxInFlight) socket.resume();
-    };
-    socket.on('data', (chunk: Buffer) => {
-      const messages = frames.push(chunk);
-      if (messages === 'overflow') {
-        onLimit('tcp-buffer');
-        socket.destroy();
-        return;
-      }
-      for (const message of messages) {
-        inFlight++;
-        let reply: ReturnType<PacketHandler>;
-        try {
-          reply = handler(message, meta);
-        } catch (error) {
-          onError(error, meta);
-          finished();
-          continue;
-        }
-        if (reply === undefined || reply instanceof Uint8Array) {
-          send(reply);
-          finished();
-          continue;
-        }
-        const pending = reply.then(send, (error: unknown) => onError(error, meta)).finally(() => {
-          pendingTcp.delete(pending);
-          finished();
-        });
-        pendingTcp.add(pending);
-      }
-      if (inFlight >= maxInFlight && !socket.isPaused()) {
-        onLimit('tcp-in-flight');
-        socket.pause();
-      }
-    });
   });
+  // Accept failures (EMFILE and the like) are reported; the server keeps listening.
   tcp.on('error', (error) => onError(error, { transport: 'tcp' }));
 
   const udpAddress = udp.address();
   const tcpAddress = tcp.address() as { address: string; family: string; port: number };
+  const bound = (a: { address: string; family: string; port: number }): BoundAddress => ({
+    address: a.address,
+    family: a.family === 'IPv6' ? 'IPv6' : 'IPv4',
+    port: a.port,
+  });
+  let closing: Promise<void> | undefined;
   return {
-    addresses: {
-      udp: { address: udpAddress.address, family: udpAddress.family === 'IPv6' ? 'IPv6' : 'IPv4', port: udpAddress.port },
-      tcp: { address: tcpAddress.address, family: tcpAddress.family === 'IPv6' ? 'IPv6' : 'IPv4', port: tcpAddress.port },
-    },
+    addresses: { udp: bound(udpAddress), tcp: bound(tcpAddress) },
     tcpConnections: () => connections.size,
-    async close(graceMs = 0) {
-      const tcpClosed = new Promise<void>((resolve) => tcp.close(() => resolve()));
-      udpOpen = false;
-      const udpClosed = new Promise<void>((resolve) => udp.close(() => resolve()));
-      if (graceMs > 0 && pendingTcp.size > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          Promise.allSettled([...pendingTcp]),
-          new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, graceMs);
-          }),
-        ]);
-        clearTimeout(timer);
-      }
-      for (const socket of connections) socket.destroy();
-      await Promise.all([tcpClosed, udpClosed]);
+    close(graceMs = 0) {
+      closing ??= (async () => {
+        open = false;
+        const tcpClosed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+        const udpClosed = new Promise<void>((resolve) => udp.close(() => resolve()));
+        for (const connection of connections.values()) connection.stopReading();
+        if (graceMs > 0 && ctx.pending.size > 0) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            Promise.allSettled([...ctx.pending]),
+            new Promise<void>((resolve) => {
+              timer = setTimeout(resolve, graceMs);
+            }),
+          ]);
+          clearTimeout(timer);
+        }
+        for (const socket of connections.keys()) socket.destroy();
+        await Promise.all([tcpClosed, udpClosed]);
+      })();
+      return closing;
     },
   };
 }
