@@ -134,7 +134,8 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
   const recursionAvailable = options.upstream !== 'none';
   const observing = metrics !== undefined || options.logQueries;
 
-  async function handle(packet: Buffer, meta: ListenerMeta): Promise<Uint8Array | undefined> {
+  /** Bytes in, bytes out. Synchronous when the answer is (every cluster name); a promise when forwarding. */
+  function handle(packet: Buffer, meta: ListenerMeta): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     const started = observing ? performance.now() : 0;
     const verdict = decodeQuery(packet, meta);
     if (verdict.kind === 'drop') return undefined;
@@ -144,17 +145,24 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
       return reply;
     }
     const query: Query = verdict.query;
-    let answer: Answer;
-    try {
-      answer = await resolve(query);
-    } catch (error) {
+    const question = verdict.question;
+    const finish = (answer: Answer): Uint8Array => {
+      const reply = encodeResponse(query, question, answer, { transport: meta.transport, recursionAvailable });
+      if (observing) observe(meta, packet, reply, query.type, query.lowerName, started);
+      return reply;
+    };
+    const failed = (error: unknown): Uint8Array => {
       metrics?.observePanic();
       rateLimited.error({ err: error, qname: query.lowerName, qtype: query.type }, 'resolver failed; answering SERVFAIL');
-      answer = servfail();
+      return finish(servfail());
+    };
+    let answer: Answer | Promise<Answer>;
+    try {
+      answer = resolve(query);
+    } catch (error) {
+      return failed(error);
     }
-    const reply = encodeResponse(query, verdict.question, answer, { transport: meta.transport, recursionAvailable });
-    if (observing) observe(meta, packet, reply, query.type, query.lowerName, started);
-    return reply;
+    return answer instanceof Promise ? answer.then(finish, failed) : finish(answer);
   }
 
   function observe(meta: ListenerMeta, packet: Buffer, reply: Uint8Array, qtype: number, qname: string, started: number): void {

@@ -40,7 +40,56 @@ function jsonError(file: string, text: string, error: unknown): Diagnostic {
   return { severity: 'error', file, line: Number(line), field: '', message: `invalid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}` };
 }
 
+/**
+ * A `kind: List` as kubectl prints it (`items:` then `- ` items at column 0) split into one text per
+ * item, with the line it starts on. The yaml parser is linear but slow per node, and a 10,000-item
+ * dump as one document peaks at several hundred MB; item by item it stays small. Anything that
+ * does not look exactly like that layout returns undefined and is parsed whole.
+ */
+function splitKubectlList(text: string): { text: string; firstLine: number }[] | undefined {
+  if (text.length < 1_000_000 || !/^kind: List\s*$/m.test(text)) return undefined;
+  const lines = text.split('\n');
+  const start = lines.indexOf('items:');
+  if (start < 0) return undefined;
+  const items: { text: string; firstLine: number }[] = [];
+  let current: string[] | undefined;
+  let firstLine = 0;
+  const flush = () => {
+    if (current) items.push({ text: current.join('\n'), firstLine });
+  };
+  for (let i = start + 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.startsWith('- ')) {
+      flush();
+      current = [`  ${line.slice(2)}`.slice(2)];
+      firstLine = i + 1;
+    } else if (line.startsWith('  ') || line.trim() === '' || line.startsWith('#')) {
+      if (!current) return undefined;
+      current.push(line.slice(2));
+    } else {
+      // A top-level key after the items (kind: List, metadata:): the block has ended.
+      if (!/^[A-Za-z]+:/.test(line)) return undefined;
+      break;
+    }
+  }
+  flush();
+  return items.length > 0 ? items : undefined;
+}
+
 function parseYaml(file: string, text: string): ParsedText {
+  const items = splitKubectlList(text);
+  if (!items) return parseYamlText(file, text, 0);
+  const documents: SourceDocument[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const item of items) {
+    const parsed = parseYamlText(file, item.text, item.firstLine - 1);
+    documents.push(...parsed.documents);
+    diagnostics.push(...parsed.diagnostics);
+  }
+  return { documents, diagnostics };
+}
+
+function parseYamlText(file: string, text: string, lineOffset: number): ParsedText {
   const lineCounter = new LineCounter();
   const diagnostics: Diagnostic[] = [];
   const documents: SourceDocument[] = [];
@@ -52,7 +101,7 @@ function parseYaml(file: string, text: string): ParsedText {
   }
   if (!Array.isArray(docs)) docs = [docs];
   for (const doc of docs) {
-    const lineAt = (offset: number) => lineCounter.linePos(offset).line;
+    const lineAt = (offset: number) => lineCounter.linePos(offset).line + lineOffset;
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         diagnostics.push({ severity: 'error', file, line: lineAt(e.pos[0]), field: '', message: `invalid YAML: ${firstLine(e.message)}` });
