@@ -12,6 +12,8 @@ export interface QueryOptions {
   rd?: boolean;
   cd?: boolean;
   opcode?: number;
+  /** The whole 16-bit flags word, overriding opcode, rd and cd (for odd packets: QR=1, Z bits…). */
+  flags?: number;
   /** Adds an OPT record with this UDP size. */
   edns?: { udpSize?: number; version?: number; do?: boolean; options?: Uint8Array };
 }
@@ -28,8 +30,8 @@ export function encodeName(name: string): number[] {
 export function buildQuery(name: string, type: string | number, o: QueryOptions = {}): Buffer {
   const id = o.id ?? 0x1234;
   const qtype = typeof type === 'number' ? type : TYPES[type]!;
-  const flags1 = ((o.opcode ?? 0) << 3) | (o.rd === false ? 0 : 1);
-  const flags2 = o.cd ? 0x10 : 0;
+  const flags1 = o.flags !== undefined ? o.flags >> 8 : ((o.opcode ?? 0) << 3) | (o.rd === false ? 0 : 1);
+  const flags2 = o.flags !== undefined ? o.flags & 0xff : o.cd ? 0x10 : 0;
   const bytes = [id >> 8, id & 0xff, flags1, flags2, 0, 1, 0, 0, 0, 0, 0, o.edns ? 1 : 0, ...encodeName(name), qtype >> 8, qtype & 0xff, 0, o.qclass ?? 1];
   if (o.edns) {
     const size = o.edns.udpSize ?? 1232;
@@ -39,11 +41,18 @@ export function buildQuery(name: string, type: string | number, o: QueryOptions 
   return Buffer.from(bytes);
 }
 
+/**
+ * A reply as text. Records are zone-file lines with owner names as on the wire (letter case kept):
+ * `web.shop.svc.cluster.local. 5 IN A 10.96.0.10`. `flags` lists the set flags in dig's order.
+ */
 export interface DecodedReply {
   id: number;
   opcode: number;
+  /** Name of the full (extended, when an OPT is present) RCODE: NOERROR, FORMERR, …, BADVERS. */
   rcode: string;
+  rcodeValue: number;
   flags: string[];
+  bits: { qr: boolean; aa: boolean; tc: boolean; rd: boolean; ra: boolean; ad: boolean; cd: boolean };
   question: string[];
   answer: string[];
   authority: string[];
@@ -57,13 +66,16 @@ function readName(buf: Buffer, start: number): [string, number] {
   let pos = start;
   let end = -1;
   for (let jumps = 0; jumps < 100; jumps++) {
+    if (pos >= buf.length) throw new Error(`name at ${start} overruns the reply`);
     const len = buf[pos]!;
     if (len === 0) return [labels.length ? `${labels.join('.')}.` : '.', end === -1 ? pos + 1 : end];
     if ((len & 0xc0) === 0xc0) {
       if (end === -1) end = pos + 2;
+      if ((((len & 0x3f) << 8) | buf[pos + 1]!) >= pos) throw new Error(`forward compression pointer at ${pos}`);
       pos = ((len & 0x3f) << 8) | buf[pos + 1]!;
       continue;
     }
+    if (len > 63) throw new Error(`bad label length ${len} at ${pos}`);
     labels.push(buf.toString('latin1', pos + 1, pos + 1 + len));
     pos += len + 1;
   }
@@ -144,7 +156,9 @@ export function decodeReply(buf: Buffer): DecodedReply {
     id: buf.readUInt16BE(0),
     opcode: (f1 >> 3) & 0x0f,
     rcode: rcodeValue === 16 ? 'BADVERS' : (RCODES[rcodeValue] ?? String(rcodeValue)),
+    rcodeValue,
     flags,
+    bits: { qr: !!(f1 & 0x80), aa: !!(f1 & 0x04), tc: !!(f1 & 0x02), rd: !!(f1 & 0x01), ra: !!(f2 & 0x80), ad: !!(f2 & 0x20), cd: !!(f2 & 0x10) },
     question,
     answer: sections[0]!,
     authority: sections[1]!,
