@@ -84,9 +84,13 @@ export async function createDnsListeners(options: ListenerOptions): Promise<DnsL
   }
 }
 
+const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
+
 function bindUdp(host: string, port: number): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    // A burst of queries must not overflow the kernel's default receive buffer (~200 KB, a few
+    // hundred datagrams); ask for 4 MiB, which Linux caps at net.core.rmem_max.
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: UDP_BUFFER_BYTES, sendBufferSize: UDP_BUFFER_BYTES });
     const onError = (error: Error) => {
       try {
         socket.close();
