@@ -1,5 +1,5 @@
 /** Server options with their defaults, validated once into a complete, normalised configuration. */
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { normalizeZone } from './registry/build-registry.js';
 import { ConfigError } from './errors.js';
 import type { PodMode } from './resolver/cluster-answers.js';
@@ -44,6 +44,8 @@ export interface DnsServerOptions {
   readonly shutdownGraceMs?: number;
   /** Log one line per query. Default `false`. */
   readonly logQueries?: boolean;
+  /** Clients (CIDRs) whose out-of-zone queries are forwarded; others get REFUSED. Default: everyone. */
+  readonly allowRecursion?: readonly string[];
   /** pino level. Default `info`. */
   readonly logLevel?: string;
 }
@@ -65,6 +67,9 @@ export interface ResolvedOptions {
   readonly httpToken: string | undefined;
   readonly shutdownGraceMs: number;
   readonly logQueries: boolean;
+  /** Undefined: every client may recurse. */
+  readonly allowRecursion: ((address: string) => boolean) | undefined;
+  readonly allowRecursionText: readonly string[] | undefined;
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -116,6 +121,8 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
     httpToken,
     shutdownGraceMs,
     logQueries: options.logQueries ?? false,
+    allowRecursion: options.allowRecursion ? parseCidrList(options.allowRecursion) : undefined,
+    allowRecursionText: options.allowRecursion,
     logLevel,
   };
 }
@@ -157,4 +164,28 @@ export function parseHttpAddress(text: string): { host: string; port: number } |
   const port = m ? Number(m[3]) : NaN;
   if (!m || isIP(host) === 0 || !(port >= 0 && port <= 65535)) throw new ConfigError(`http: "${text}" is not HOST:PORT or off`);
   return { host, port };
+}
+
+/** `10.0.0.0/8,::1/128,192.0.2.7` → a membership test; a bare address is a single host. */
+export function parseCidrList(cidrs: readonly string[]): (address: string) => boolean {
+  const list = new BlockList();
+  for (const raw of cidrs) {
+    const text = raw.trim();
+    const [address = '', prefixText] = text.split('/');
+    const family = isIP(address);
+    const max = family === 6 ? 128 : 32;
+    const prefix = prefixText === undefined ? max : Number(prefixText);
+    if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > max || (prefixText !== undefined && !/^\d+$/.test(prefixText))) {
+      throw new ConfigError(`allow-recursion: "${raw}" is not an IP address or CIDR`);
+    }
+    list.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
+  }
+  return (address) => {
+    const family = isIP(address);
+    if (family === 0) return false;
+    // IPv4 clients on a dual-stack socket appear as ::ffff:a.b.c.d.
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+    if (mapped) return list.check(mapped[1]!, 'ipv4');
+    return list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  };
 }

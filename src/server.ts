@@ -17,6 +17,7 @@ import type { Answer, Query } from './dns/types.js';
 import { createResolver } from './resolver/create-resolver.js';
 import { createReplyCache, type ReplyCache } from './resolver/cache-stage.js';
 import { createForwardStage, createLoopGuardStage } from './resolver/forward-stage.js';
+import { createRecursionAclStage } from './resolver/recursion-acl-stage.js';
 import type { Stage } from './resolver/stage.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream/upstream-client.js';
 import { upstreamIsSelf } from './upstream/self-address.js';
@@ -112,6 +113,7 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
     });
     replyCache = createReplyCache({ maxEntries: options.cacheSize, ...(input.now ? { now: input.now } : {}) });
     let loopReported = false;
+    if (options.allowRecursion) outOfZone.push(createRecursionAclStage(options.allowRecursion));
     outOfZone.push(
       createLoopGuardStage(upstreamClient, {
         onLoop: (query) => {
@@ -287,6 +289,12 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
         const looped = options.upstream !== 'none' ? options.upstream.find((u) => upstreamIsSelf(u, options.host, bound.udp.port)) : undefined;
         if (looped) throw new ConfigError(`upstream: ${looped.address}:${looped.port} is this server's own address (a forwarding loop)`);
         addresses = bound;
+        if (recursionAvailable && !isLoopback(options.host) && !options.allowRecursion) {
+          log.warn(
+            { host: options.host },
+            'listening beyond loopback with forwarding on and no --allow-recursion: anyone who can reach this address can use it as a resolver',
+          );
+        }
         await manager.reloadFiles(true);
         if (options.watch && options.zones.length > 0) {
           watcher = await watchZones(options.zones, () => {

@@ -182,3 +182,22 @@ describe('forwarding loops', () => {
     expect(upstream.queries).toHaveLength(1);
   });
 });
+
+describe('--allow-recursion', () => {
+  it('refuses forwarding to clients outside the CIDRs while still answering cluster names', async () => {
+    const upstream = await startFakeUpstream(answerA);
+    const closed = await forwardingServer([upstream.port], { allowRecursion: ['10.0.0.0/8', 'fd00::/8'] });
+    const refusedReply = await queryUdp(closed.port, 'example.org', 'A', { edns: {} });
+    expect(refusedReply.rcode).toBe('REFUSED');
+    expect(refusedReply.edns?.ede).toEqual({ code: 18, text: 'recursion is not allowed for this client (--allow-recursion)' });
+    expect((await queryUdp(closed.port, 'web.shop.svc.cluster.local', 'A')).answer).toEqual(['web.shop.svc.cluster.local. 5 IN A 10.96.0.10']);
+    expect(upstream.queries).toHaveLength(0);
+
+    const open = await forwardingServer([upstream.port], { allowRecursion: ['127.0.0.0/8'] });
+    expect((await queryUdp(open.port, 'example.org', 'A')).answer).toEqual(['example.org. 300 IN A 192.0.2.1']);
+  });
+
+  it('rejects a malformed CIDR at start-up', () => {
+    expect(() => createDnsServer({ allowRecursion: ['10.0.0.0/33'] })).toThrow('allow-recursion: "10.0.0.0/33" is not an IP address or CIDR');
+  });
+});
