@@ -33,11 +33,8 @@ export interface ServiceInput {
   readonly origin: Origin;
 }
 
-export interface EndpointPort {
-  readonly name: string | undefined;
-  readonly protocol: PortProtocol;
-  readonly port: number;
-}
+/** An endpoint's port: the same shape as a service port, with the number the endpoint listens on. */
+export type EndpointPort = ServicePort;
 
 export interface EndpointInput {
   /** Canonical IP texts. One endpoint may have several (an EndpointSlice endpoint, or dual-stack native). */

@@ -94,18 +94,7 @@ export class RegistryManager {
 
   /** Adds or replaces registrations; resolves once the next query sees them. Throws RegistryError. */
   apply(input: RegistrationInput, options: { leaseSeconds?: number } = {}): Promise<Registration[]> {
-    return this.serialise(async () => {
-      const started = performance.now();
-      const prepared = this.prepare(input);
-      const expiresAt = options.leaseSeconds !== undefined ? this.options.now() + options.leaseSeconds * 1000 : undefined;
-      for (const r of prepared) {
-        this.registrations.delete(r.key);
-        this.registrations.set(r.key, { ...r, expiresAt, seq: ++this.seq });
-      }
-      this.rebuild('apply', started, []);
-      this.scheduleLeaseSweep();
-      return prepared.map(({ kind, namespace, name, key }) => ({ kind, namespace, name, key, expiresAt }));
-    });
+    return this.register('apply', input, options);
   }
 
   /** Removes registrations named by refs or by the same objects/text that registered them. */
@@ -121,16 +110,20 @@ export class RegistryManager {
 
   /** Replaces every registration with `input` (empty input clears them all). */
   replace(input: RegistrationInput, options: { leaseSeconds?: number } = {}): Promise<Registration[]> {
+    return this.register('replace', input, options);
+  }
+
+  private register(mode: 'apply' | 'replace', input: RegistrationInput, options: { leaseSeconds?: number }): Promise<Registration[]> {
     return this.serialise(async () => {
       const started = performance.now();
-      const prepared = this.prepare(input);
+      const prepared = this.prepare(input); // throws before anything changes
       const expiresAt = options.leaseSeconds !== undefined ? this.options.now() + options.leaseSeconds * 1000 : undefined;
-      this.registrations.clear();
+      if (mode === 'replace') this.registrations.clear();
       for (const r of prepared) {
-        this.registrations.delete(r.key);
+        this.registrations.delete(r.key); // re-inserted last: the newest registration wins
         this.registrations.set(r.key, { ...r, expiresAt, seq: ++this.seq });
       }
-      this.rebuild('replace', started, []);
+      this.rebuild(mode, started, []);
       this.scheduleLeaseSweep();
       return prepared.map(({ kind, namespace, name, key }) => ({ kind, namespace, name, key, expiresAt }));
     });
