@@ -103,3 +103,19 @@ describe.skipIf(!hasDig && !process.env.CI)('the CLI as the Docker image runs it
     });
   });
 });
+
+describe('cluster-dns records', () => {
+  it('lists every name the registry answers, as a table and as JSON', async () => {
+    const table = await execFileAsync(process.execPath, ['dist/main.js', 'records', '--zones', 'test/fixtures/equivalence/native.yaml']);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+TYPE\s+TTL\s+DATA$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^web\.shop\.svc\.cluster\.local\.\s+A\s+5\s+10\.96\.0\.10$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^_http\._tcp\.web\.shop\.svc\.cluster\.local\.\s+SRV\s+5\s+0 100 80 web\.shop\.svc\.cluster\.local\.$/));
+    const json = JSON.parse((await execFileAsync(process.execPath, ['dist/main.js', 'records', '--output', 'json', '--zones', 'test/fixtures/equivalence/native.yaml'])).stdout) as { name: string; type: string; ttl: number; data: string }[];
+    expect(json).toContainEqual({ name: 'db-3.db.shop.svc.cluster.local.', type: 'AAAA', ttl: 5, data: 'fd00::1:13' });
+    expect(json).toContainEqual({ name: '10.0.96.10.in-addr.arpa.', type: 'PTR', ttl: 5, data: 'web.shop.svc.cluster.local.' });
+    expect(json).toContainEqual({ name: 'payments.shop.svc.cluster.local.', type: 'CNAME', ttl: 5, data: 'payments.example.org.' });
+    expect(json).toContainEqual({ name: '10-244-1-10.shop.pod.cluster.local.', type: 'A', ttl: 5, data: '10.244.1.10' });
+    expect(json.some((r) => r.name.startsWith('db-2.'))).toBe(false);
+  });
+});
