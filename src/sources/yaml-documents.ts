@@ -6,6 +6,9 @@ import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
 import type { Diagnostic } from '../registry/diagnostics.js';
 import type { FieldPath, SourceDocument } from './source-document.js';
 
+/** Texts from this size on are split (kubectl Lists) and may be parsed off the main thread. */
+export const LARGE_TEXT = 1_000_000;
+
 /** Caps alias expansion so a "billion laughs" file is an error, not an outage. */
 const MAX_ALIAS_COUNT = 100;
 
@@ -46,8 +49,8 @@ function jsonError(file: string, text: string, error: unknown): Diagnostic {
  * dump as one document peaks at several hundred MB; item by item it stays small. Anything that
  * does not look exactly like that layout returns undefined and is parsed whole.
  */
-function splitKubectlList(text: string): { text: string; firstLine: number }[] | undefined {
-  if (text.length < 1_000_000 || !/^kind: List\s*$/m.test(text)) return undefined;
+export function splitKubectlList(text: string): { text: string; firstLine: number }[] | undefined {
+  if (text.length < LARGE_TEXT || !/^kind: List\s*$/m.test(text)) return undefined;
   const lines = text.split('\n');
   const start = lines.indexOf('items:');
   if (start < 0) return undefined;
@@ -89,7 +92,7 @@ function parseYaml(file: string, text: string): ParsedText {
   return { documents, diagnostics };
 }
 
-function parseYamlText(file: string, text: string, lineOffset: number): ParsedText {
+export function parseYamlText(file: string, text: string, lineOffset: number): ParsedText {
   const lineCounter = new LineCounter();
   const diagnostics: Diagnostic[] = [];
   const documents: SourceDocument[] = [];

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { ZoneFileResult } from '../registry/zone-file-set.js';
 import { emptyRegistryInput } from '../registry/model.js';
 import { convertRegistryText } from './registry-documents.js';
+import { parseLargeListInWorkers } from './parallel-parse.js';
+import { LARGE_TEXT } from './yaml-documents.js';
 
 const REGISTRY_FILE = /\.(ya?ml|json)$/i;
 
@@ -86,6 +88,7 @@ export async function readZoneFile(file: string): Promise<ZoneFileResult> {
     return { file, contentHash: '', input: emptyRegistryInput(), diagnostics: [{ severity: 'error', file, line: 0, field: '', message: `cannot read: ${(error as Error).message}` }] };
   }
   const contentHash = createHash('sha256').update(bytes).digest('hex');
-  const converted = convertRegistryText(file, bytes.toString('utf8'));
+  const text = bytes.toString('utf8');
+  const converted = (text.length >= LARGE_TEXT && !/\.json$/i.test(file) ? await parseLargeListInWorkers(file, text) : undefined) ?? convertRegistryText(file, text);
   return { file, contentHash, input: converted.input, diagnostics: converted.diagnostics };
 }

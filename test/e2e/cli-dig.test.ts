@@ -119,3 +119,29 @@ describe('cluster-dns records', () => {
     expect(json.some((r) => r.name.startsWith('db-2.'))).toBe(false);
   });
 });
+
+describe('large kubectl Lists', () => {
+  it('load through the parse workers with exact line numbers in diagnostics', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'cluster-dns-large-'));
+    try {
+      const items: string[] = [];
+      for (let i = 0; i < 6000; i++) {
+        items.push(`- apiVersion: v1\n  kind: Service\n  metadata:\n    name: svc-${i}\n    namespace: ns-${i % 7}\n  spec:\n    clusterIP: ${i === 4321 ? '10.96.300.1' : `10.96.${Math.floor(i / 250)}.${(i % 250) + 1}`}\n    ports:\n    - name: http\n      port: 80\n      protocol: TCP`);
+      }
+      const text = `apiVersion: v1\nitems:\n${items.join('\n')}\nkind: List\nmetadata:\n  resourceVersion: ""\n`;
+      expect(text.length).toBeGreaterThan(1_000_000);
+      const file = join(dir, 'cluster.yaml');
+      writeFileSync(file, text);
+      const badLine = text.split('\n').findIndex((l) => l.includes('10.96.300.1')) + 1;
+      await expect(execFileAsync(process.execPath, ['dist/main.js', 'check', '--zones', file])).rejects.toMatchObject({
+        code: 1,
+        stdout: `${file}:${badLine}: spec.clusterIP: "10.96.300.1" is not an IP address\n1 file(s): 4 namespaces, 0 services, 0 ready endpoint addresses, 0 pods; 1 error(s), 0 warning(s)\n`,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
