@@ -138,7 +138,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     ...defined('logLevel', str('log-level')),
     ...defined('strict', bool('strict')),
     ...defined('watch', boolText('watch')),
-    http: str('http') ?? '127.0.0.1:9153',
+    // The default listener is a convenience: if its port is taken, the server runs without it.
+    ...(str('http') === undefined ? { http: '127.0.0.1:9153', httpOptional: true } : { http: str('http') }),
     ...defined('httpToken', str('http-token')),
     shutdownGraceMs: int('shutdown-grace') ?? 5000,
     ...defined('logQueries', bool('log-queries')),

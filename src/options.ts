@@ -38,6 +38,8 @@ export interface DnsServerOptions {
   readonly watch?: boolean;
   /** HTTP listener for /metrics, /health, /ready and /v1: `HOST:PORT` or `off`. Default `off` for the library (the CLI: `127.0.0.1:9153`). */
   readonly http?: string;
+  /** When the HTTP address cannot be bound, warn and run without HTTP instead of failing. Default `false`. */
+  readonly httpOptional?: boolean;
   /** Bearer token for the /v1 API. Without one, /v1 is served on loopback only (off elsewhere). */
   readonly httpToken?: string;
   /** On stop, keep answering (reporting not ready) for this long first, ms. Default `0` for the library (the CLI: 5000). */
@@ -65,6 +67,7 @@ export interface ResolvedOptions {
   readonly watch: boolean;
   readonly http: { readonly host: string; readonly port: number } | 'off';
   readonly httpToken: string | undefined;
+  readonly httpOptional: boolean;
   readonly shutdownGraceMs: number;
   readonly logQueries: boolean;
   /** Undefined: every client may recurse. */
@@ -119,6 +122,7 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
     watch: options.watch ?? true,
     http,
     httpToken,
+    httpOptional: options.httpOptional ?? false,
     shutdownGraceMs,
     logQueries: options.logQueries ?? false,
     allowRecursion: options.allowRecursion ? parseCidrList(options.allowRecursion) : undefined,

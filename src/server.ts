@@ -243,6 +243,10 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
       });
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : (error as Error).message;
+      if (options.httpOptional) {
+        log.warn({ http: `${options.http.host}:${options.http.port}`, reason }, 'HTTP listener not started: metrics, probes and the /v1 API are off');
+        return;
+      }
       throw new ClusterDnsError('BIND_FAILED', `cannot listen on http ${options.http.host}:${options.http.port}: ${reason}`, { cause: error });
     }
   }

@@ -145,3 +145,21 @@ describe('large kubectl Lists', () => {
     }
   });
 });
+
+describe('the default HTTP port', () => {
+  it('is optional: when 127.0.0.1:9153 is taken the server still starts, says so, and answers', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => {
+      blocker.once('error', () => resolve()); // already taken by someone else: just as good
+      blocker.listen(9153, '127.0.0.1', () => resolve());
+    });
+    try {
+      const { port, stderr } = await startCli(['--upstream', 'none'], {}, []);
+      expect(await dig(port, '+short', 'web.shop.svc.cluster.local')).toBe('10.96.0.10\n');
+      expect(stderr()).toMatch(/"http":"127\.0\.0\.1:9153","reason":"address already in use","msg":"HTTP listener not started: metrics, probes and the \/v1 API are off"/);
+    } finally {
+      blocker.close();
+    }
+  });
+});

@@ -23,8 +23,8 @@ export interface RunningCli {
 }
 
 /** Starts `node dist/main.js serve …` on 127.0.0.1 port 0 and waits for its "listening" log line. */
-export async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningCli> {
-  const child = spawn(process.execPath, ['dist/main.js', '--host', '127.0.0.1', '--port', '0', '--http', '127.0.0.1:0', '--shutdown-grace', '0', ...args], {
+export async function startCli(args: string[], env: NodeJS.ProcessEnv = {}, defaults = ['--http', '127.0.0.1:0']): Promise<RunningCli> {
+  const child = spawn(process.execPath, ['dist/main.js', '--host', '127.0.0.1', '--port', '0', ...defaults, '--shutdown-grace', '0', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

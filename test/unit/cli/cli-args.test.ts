@@ -5,7 +5,7 @@ import { resolveOptions } from '../../../src/options.js';
 
 describe('parseCommandLine', () => {
   it('defaults to serve with ./zones and the system upstreams', () => {
-    expect(parseCommandLine([], {})).toEqual({ command: 'serve', options: { zones: ['./zones'], http: '127.0.0.1:9153', shutdownGraceMs: 5000 }, upstreamFromSystem: true, output: 'table' });
+    expect(parseCommandLine([], {})).toEqual({ command: 'serve', options: { zones: ['./zones'], http: '127.0.0.1:9153', httpOptional: true, shutdownGraceMs: 5000 }, upstreamFromSystem: true, output: 'table' });
   });
 
   it('reads every flag', () => {
@@ -19,7 +19,7 @@ describe('parseCommandLine', () => {
     expect(line.options).toEqual({
       zones: ['a', 'b.yaml'], host: '::1', port: 0, clusterDomain: 'Example.ORG.', defaultNamespace: 'shop', ttl: 30, pods: 'verified',
       upstream: [{ address: '127.0.0.1', port: 5300 }, { address: '::1', port: 53 }, { address: '10.0.0.1', port: 53 }],
-      logLevel: 'debug', strict: true, http: '127.0.0.1:9153', shutdownGraceMs: 5000,
+      logLevel: 'debug', strict: true, http: '127.0.0.1:9153', httpOptional: true, shutdownGraceMs: 5000,
     });
     expect(resolveOptions(line.options).clusterDomain).toBe('example.org');
   });
@@ -58,7 +58,7 @@ describe('resolveOptions', () => {
   it('fills the documented defaults', () => {
     expect(resolveOptions({})).toEqual({
       zones: [], host: '127.0.0.1', port: 1053, clusterDomain: 'cluster.local', defaultNamespace: 'default', ttl: 5, pods: 'insecure',
-      upstream: 'none', upstreamTimeoutMs: 2000, cacheSize: 10000, strict: false, watch: true, http: 'off', httpToken: undefined, shutdownGraceMs: 0, logQueries: false, logLevel: 'info',
+      upstream: 'none', upstreamTimeoutMs: 2000, cacheSize: 10000, strict: false, watch: true, http: 'off', httpToken: undefined, httpOptional: false, shutdownGraceMs: 0, logQueries: false, logLevel: 'info',
     });
   });
   it.each([
