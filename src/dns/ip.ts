@@ -64,8 +64,11 @@ export function dashedIp(canonical: string): string {
 
 /** Reverse name (RFC 1035 §3.5, RFC 3596 §2.5): `5.1.244.10.in-addr.arpa`, nibbles under `ip6.arpa`. */
 export function reverseName(canonical: string): string {
+  if (!canonical.includes(':')) {
+    const [a, b, c, d] = canonical.split('.');
+    return `${d}.${c}.${b}.${a}.in-addr.arpa`;
+  }
   const bytes = ipBytes(canonical);
-  if (bytes.length === 4) return `${bytes[3]}.${bytes[2]}.${bytes[1]}.${bytes[0]}.in-addr.arpa`;
   const nibbles: string[] = [];
   for (let i = 15; i >= 0; i--) {
     const b = bytes[i]!;

@@ -21,12 +21,13 @@ export interface BuildResult {
 /** Namespaces every Kubernetes cluster has, so `<ns>.svc.<zone>` and pod names in them exist. */
 export const BUILT_IN_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
+/** A name node while building; record arrays are created only when a name gets records. */
 interface MutableNode {
   role: NameRole;
-  a: ARecord[];
-  aaaa: AAAARecord[];
+  a: ARecord[] | readonly never[];
+  aaaa: AAAARecord[] | readonly never[];
   cname: CNAMERecord | undefined;
-  srv: SRVRecord[];
+  srv: SRVRecord[] | readonly never[];
 }
 
 const noRecords: readonly never[] = Object.freeze([]);
@@ -97,7 +98,7 @@ export function buildRegistry(inputs: readonly RegistryInput[], options: BuildOp
   const node = (name: DomainName, role: NameRole): MutableNode => {
     let n = names.get(name);
     if (!n) {
-      n = { role, a: [], aaaa: [], cname: undefined, srv: [] };
+      n = { role, a: noRecords, aaaa: noRecords, cname: undefined, srv: noRecords };
       names.set(name, n);
     } else if (n.role === 'structure' && role !== 'structure') {
       n.role = role;
@@ -106,9 +107,11 @@ export function buildRegistry(inputs: readonly RegistryInput[], options: BuildOp
   };
   const addAddress = (n: MutableNode, name: DomainName, address: string) => {
     if (ipFamily(address) === 4) {
-      if (!n.a.some((r) => r.address === address)) n.a.push({ type: 'A', name, ttl, address });
-    } else if (!n.aaaa.some((r) => r.address === address)) {
-      n.aaaa.push({ type: 'AAAA', name, ttl, address });
+      if (n.a === noRecords) n.a = [];
+      if (!n.a.some((r) => r.address === address)) (n.a as ARecord[]).push({ type: 'A', name, ttl, address });
+    } else {
+      if (n.aaaa === noRecords) n.aaaa = [];
+      if (!n.aaaa.some((r) => r.address === address)) (n.aaaa as AAAARecord[]).push({ type: 'AAAA', name, ttl, address });
     }
   };
   const addPtr = (address: string, target: DomainName) => {
@@ -148,7 +151,7 @@ export function buildRegistry(inputs: readonly RegistryInput[], options: BuildOp
       name: svc.name.toLowerCase(),
       kind: svc.kind,
       readyEndpoints: ready.length,
-      fingerprint: JSON.stringify([svc.clusterIPs, svc.externalName, svc.ports, ready.map((e) => [e.label, e.address, e.ports])]),
+      fingerprint: fingerprintOf(svc, ready),
     });
 
     if (svc.kind === 'ExternalName') {
@@ -205,31 +208,25 @@ export function buildRegistry(inputs: readonly RegistryInput[], options: BuildOp
   function addSrv(owner: DomainName, svcName: DomainName, protocol: string, port: number, target: DomainName): void {
     node(`_${protocol}.${svcName}`, 'structure');
     const n = node(owner, 'port');
+    if (n.srv === noRecords) n.srv = [];
     if (!n.srv.some((r) => r.port === port && r.target === target)) {
-      n.srv.push({ type: 'SRV', name: owner, ttl, priority: 0, weight: 0, port, target });
+      (n.srv as SRVRecord[]).push({ type: 'SRV', name: owner, ttl, priority: 0, weight: 0, port, target });
     }
   }
 
   // Sort for deterministic answers and give SRV sets equal weights (RFC 2782; CoreDNS splits 100).
-  const frozen = new Map<DomainName, NameNode>();
-  for (const [name, n] of names) {
-    n.a.sort((x, y) => compareIp(x.address, y.address));
-    n.aaaa.sort((x, y) => compareIp(x.address, y.address));
-    let srv: SRVRecord[] = n.srv;
-    if (srv.length > 0) {
-      const weight = Math.max(1, Math.floor(100 / srv.length));
-      srv = srv
+  // The building nodes become the snapshot's nodes as they are: no second copy of 100k objects.
+  for (const n of names.values()) {
+    if (n.a.length > 1) (n.a as ARecord[]).sort((x, y) => compareIp(x.address, y.address));
+    if (n.aaaa.length > 1) (n.aaaa as AAAARecord[]).sort((x, y) => compareIp(x.address, y.address));
+    if (n.srv.length > 0) {
+      const weight = Math.max(1, Math.floor(100 / n.srv.length));
+      n.srv = n.srv
         .map((r) => ({ ...r, weight }))
         .sort((x, y) => (x.target === y.target ? x.port - y.port : x.target < y.target ? -1 : 1));
     }
-    frozen.set(name, {
-      role: n.role,
-      a: n.a.length ? n.a : noRecords,
-      aaaa: n.aaaa.length ? n.aaaa : noRecords,
-      cname: n.cname,
-      srv: srv.length ? srv : noRecords,
-    });
   }
+  const frozen: ReadonlyMap<DomainName, NameNode> = names;
   for (const list of reverse.values()) list.sort((x, y) => (x.target < y.target ? -1 : x.target > y.target ? 1 : 0));
 
   summaries.sort((x, y) => (x.namespace === y.namespace ? cmp(x.name, y.name) : cmp(x.namespace, y.namespace)));
@@ -246,6 +243,17 @@ export function buildRegistry(inputs: readonly RegistryInput[], options: BuildOp
     counts: { namespaces: namespaces.size, services: services.size, endpoints: endpointCount, pods: podCount },
   };
   return { registry, diagnostics };
+}
+
+/** A cheap string that changes whenever the service's DNS-visible data changes. */
+function fingerprintOf(svc: ServiceInput, ready: readonly { label: string; address: string; ports: EndpointGroupInput['ports'] }[]): string {
+  let out = `${svc.clusterIPs.join(',')}|${svc.externalName ?? ''}|`;
+  for (const p of svc.ports) out += `${p.name ?? ''}/${p.protocol}/${p.port},`;
+  for (const e of ready) {
+    out += `|${e.label}=${e.address}`;
+    for (const p of e.ports) out += `:${p.name ?? ''}/${p.protocol}/${p.port}`;
+  }
+  return out;
 }
 
 /** Registrations made through the API or the library carry an origin file of `api:<registration>`. */
