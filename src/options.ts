@@ -32,6 +32,18 @@ export interface DnsServerOptions {
   readonly upstreamTimeoutMs?: number;
   /** Forwarded replies cached at most (LRU); 0 turns the cache off. Default `10000`. */
   readonly cacheSize?: number;
+  /** Upstream exchanges in flight at once; queries beyond it get SERVFAIL at once. Default `1000`. */
+  readonly upstreamMaxInFlight?: number;
+  /** Concurrent TCP connections; more are closed on arrival. Default `256`. */
+  readonly tcpMaxConnections?: number;
+  /** Queries in flight on one TCP connection; reading pauses at the cap (RFC 7766 §6.2.1.1). Default `32`. */
+  readonly tcpMaxInFlight?: number;
+  /** A TCP connection with nothing in flight closes after this many ms (RFC 7766 §6.2.3). Default `10000`. */
+  readonly tcpIdleTimeoutMs?: number;
+  /** A TCP message whose first bytes arrived must be complete within this many ms (slowloris). Default `5000`. */
+  readonly tcpSlowTimeoutMs?: number;
+  /** Bytes held for one TCP connection (unfinished and waiting queries); at least 65537. Default `262144`. */
+  readonly tcpMaxBufferedBytes?: number;
   /** Treat any registry error as fatal at start-up. Default `false`. */
   readonly strict?: boolean;
   /** Watch the zones directories and reload on change. Default `true`. */
@@ -63,6 +75,12 @@ export interface ResolvedOptions {
   readonly upstream: readonly UpstreamAddress[] | 'none';
   readonly upstreamTimeoutMs: number;
   readonly cacheSize: number;
+  readonly upstreamMaxInFlight: number;
+  readonly tcpMaxConnections: number;
+  readonly tcpMaxInFlight: number;
+  readonly tcpIdleTimeoutMs: number;
+  readonly tcpSlowTimeoutMs: number;
+  readonly tcpMaxBufferedBytes: number;
   readonly strict: boolean;
   readonly watch: boolean;
   readonly http: { readonly host: string; readonly port: number } | 'off';
@@ -101,6 +119,18 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
   }
   const cacheSize = options.cacheSize ?? 10_000;
   if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new ConfigError(`cache: "${cacheSize}" is not a number of entries (0 = off)`);
+  const limit = (name: string, value: number | undefined, fallback: number, min: number, max: number): number => {
+    const v = value ?? fallback;
+    if (!Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${name}: "${v}" must be a whole number from ${min} to ${max}`);
+    return v;
+  };
+  const upstreamMaxInFlight = limit('upstream-max-in-flight', options.upstreamMaxInFlight, 1000, 1, 1_000_000);
+  const tcpMaxConnections = limit('tcp-max-connections', options.tcpMaxConnections, 256, 1, 1_000_000);
+  const tcpMaxInFlight = limit('tcp-max-in-flight', options.tcpMaxInFlight, 32, 1, 65_535);
+  const tcpIdleTimeoutMs = limit('tcp-idle-timeout', options.tcpIdleTimeoutMs, 10_000, 1, 3_600_000);
+  const tcpSlowTimeoutMs = limit('tcp-slow-timeout', options.tcpSlowTimeoutMs, 5_000, 1, 3_600_000);
+  // Below one whole framed message (2 + 65535 octets) a legal query could be refused.
+  const tcpMaxBufferedBytes = limit('tcp-max-buffered', options.tcpMaxBufferedBytes, 262_144, 65_537, 1 << 30);
   const upstream = options.upstream ?? 'none';
   if (upstream !== 'none' && upstream.length === 0) throw new ConfigError('upstream: empty list (use "none" to turn forwarding off)');
   const http = parseHttpAddress(options.http ?? 'off');
@@ -118,6 +148,12 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
     upstream,
     upstreamTimeoutMs,
     cacheSize,
+    upstreamMaxInFlight,
+    tcpMaxConnections,
+    tcpMaxInFlight,
+    tcpIdleTimeoutMs,
+    tcpSlowTimeoutMs,
+    tcpMaxBufferedBytes,
     strict: options.strict ?? false,
     watch: options.watch ?? true,
     http,

@@ -109,6 +109,7 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
     upstreamClient = createUpstreamClient({
       servers: options.upstream,
       timeoutMs: options.upstreamTimeoutMs,
+      maxInFlight: options.upstreamMaxInFlight,
       onTry: (server, outcome, seconds) => metrics?.observeForward(`${server.address}:${server.port}`, outcome, seconds),
     });
     replyCache = createReplyCache({ maxEntries: options.cacheSize, ...(input.now ? { now: input.now } : {}) });
@@ -279,10 +280,15 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
             host: options.host,
             port: options.port,
             handler: handle,
+            maxTcpConnections: options.tcpMaxConnections,
+            maxTcpInFlight: options.tcpMaxInFlight,
+            tcpIdleTimeoutMs: options.tcpIdleTimeoutMs,
+            tcpSlowTimeoutMs: options.tcpSlowTimeoutMs,
+            maxTcpBufferedBytes: options.tcpMaxBufferedBytes,
             onError: (error, meta) => rateLimited.error({ err: error, transport: meta.transport }, 'listener error'),
             onLimit: (kind) => {
               metrics?.observeLimit(kind);
-              rateLimited.warn({ limit: kind }, 'limit reached');
+              rateLimited.warn({ limit: kind }, `limit reached: ${kind}`); // one rate-limit key per kind
             },
           });
         } catch (error) {

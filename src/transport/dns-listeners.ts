@@ -21,9 +21,10 @@ export type PacketHandler = (packet: Buffer, meta: ListenerMeta) => Uint8Array |
  * - `tcp-in-flight`: a connection reached its cap on queries in flight and stopped reading for a while;
  * - `tcp-buffer`: a connection held more unanswered bytes than allowed and was closed;
  * - `tcp-idle`: a connection with nothing in flight was idle too long and was closed;
+ * - `tcp-slow`: a client took too long to finish a message it had started (slowloris) and was closed;
  * - `tcp-backpressure`: a client stopped reading its replies; we stopped reading its queries until it drains.
  */
-export type LimitKind = 'tcp-connections' | 'tcp-in-flight' | 'tcp-buffer' | 'tcp-idle' | 'tcp-backpressure';
+export type LimitKind = 'tcp-connections' | 'tcp-in-flight' | 'tcp-buffer' | 'tcp-idle' | 'tcp-slow' | 'tcp-backpressure';
 
 export interface ListenerLimits {
   /** Concurrent TCP connections; more are closed at once. Default 256. */
@@ -34,6 +35,12 @@ export interface ListenerLimits {
   readonly tcpIdleTimeoutMs?: number;
   /** Bytes held for one connection: unfinished frames and queries waiting for a slot. Default 262144. */
   readonly maxTcpBufferedBytes?: number;
+  /**
+   * A message whose first bytes have arrived must be complete within this many ms, or the connection
+   * closes. Every byte resets the idle clock, so without this a client dribbling one byte at a time
+   * (slowloris) would hold a connection slot for ever. Default 5000.
+   */
+  readonly tcpSlowTimeoutMs?: number;
 }
 
 export interface ListenerOptions extends ListenerLimits {
@@ -124,6 +131,7 @@ interface TcpContext {
   readonly handler: PacketHandler;
   readonly maxInFlight: number;
   readonly idleMs: number;
+  readonly slowMs: number;
   readonly maxBuffered: number;
   readonly onError: (error: unknown, meta: { transport: 'udp' | 'tcp' }) => void;
   readonly onLimit: (kind: LimitKind) => void;
@@ -152,6 +160,27 @@ function serveTcp(socket: Socket, ctx: TcpContext): TcpConnection {
   let stopped = false; // the listeners are closing: take no more queries
   let atCap = false;
   let pumping = false;
+  let slowTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Runs the slow-client clock while the head of the buffer is an unfinished frame: from the moment
+   * it starts (or the previous frame completed) the client has `slowMs` to send the rest. The clock
+   * stops while we are not reading: then the delay is ours, not the client's.
+   */
+  const watchUnfinishedFrame = (reading: boolean, frameCompleted: boolean): void => {
+    const unfinished = reading && frames.pendingBytes > 0 && !frames.hasMessage();
+    if (!unfinished) {
+      clearTimeout(slowTimer);
+      slowTimer = undefined;
+      return;
+    }
+    if (slowTimer && !frameCompleted) return;
+    clearTimeout(slowTimer);
+    slowTimer = setTimeout(() => {
+      ctx.onLimit('tcp-slow');
+      socket.destroy();
+    }, ctx.slowMs);
+  };
 
   const send = (bytes: Uint8Array | undefined): void => {
     if (!bytes || socket.destroyed || !socket.writable) return;
@@ -205,10 +234,12 @@ function serveTcp(socket: Socket, ctx: TcpContext): TcpConnection {
     // freed slot, and returning here keeps the stack flat however many queries one chunk held.
     if (pumping || socket.destroyed) return;
     pumping = true;
+    let dispatched = 0;
     try {
       while (!stopped && !writeBlocked && inFlight < ctx.maxInFlight && !socket.destroyed) {
         const message = frames.shift();
         if (!message) break;
+        dispatched++;
         dispatch(message);
       }
     } finally {
@@ -218,8 +249,10 @@ function serveTcp(socket: Socket, ctx: TcpContext): TcpConnection {
     const full = inFlight >= ctx.maxInFlight;
     if (full && !atCap) ctx.onLimit('tcp-in-flight');
     atCap = full;
-    if (stopped || clientDone || writeBlocked || full || frames.hasMessage()) socket.pause();
-    else socket.resume();
+    const reading = !(stopped || clientDone || writeBlocked || full || frames.hasMessage());
+    if (reading) socket.resume();
+    else socket.pause();
+    watchUnfinishedFrame(reading, dispatched > 0);
     if (clientDone && !stopped && inFlight === 0 && !frames.hasMessage() && !socket.writableEnded) socket.end();
   };
 
@@ -235,6 +268,7 @@ function serveTcp(socket: Socket, ctx: TcpContext): TcpConnection {
     if (code !== 'ECONNRESET' && code !== 'EPIPE') ctx.onError(error, meta);
     socket.destroy();
   });
+  socket.on('close', () => clearTimeout(slowTimer));
   socket.on('drain', () => {
     writeBlocked = false;
     pump();
@@ -270,6 +304,7 @@ function serve(udp: UdpSocket, tcp: Server, options: ListenerOptions): DnsListen
     handler,
     maxInFlight: Math.max(1, options.maxTcpInFlight ?? 32),
     idleMs: options.tcpIdleTimeoutMs ?? 10_000,
+    slowMs: options.tcpSlowTimeoutMs ?? 5_000,
     // Never below one whole message: a cap smaller than that would refuse legal queries.
     maxBuffered: Math.max(MAX_FRAME, options.maxTcpBufferedBytes ?? 4 * MAX_FRAME),
     onError,

@@ -58,7 +58,9 @@ describe('resolveOptions', () => {
   it('fills the documented defaults', () => {
     expect(resolveOptions({})).toEqual({
       zones: [], host: '127.0.0.1', port: 1053, clusterDomain: 'cluster.local', defaultNamespace: 'default', ttl: 5, pods: 'insecure',
-      upstream: 'none', upstreamTimeoutMs: 2000, cacheSize: 10000, strict: false, watch: true, http: 'off', httpToken: undefined, httpOptional: false, shutdownGraceMs: 0, logQueries: false, logLevel: 'info',
+      upstream: 'none', upstreamTimeoutMs: 2000, cacheSize: 10000,
+      upstreamMaxInFlight: 1000, tcpMaxConnections: 256, tcpMaxInFlight: 32, tcpIdleTimeoutMs: 10000, tcpSlowTimeoutMs: 5000, tcpMaxBufferedBytes: 262144,
+      strict: false, watch: true, http: 'off', httpToken: undefined, httpOptional: false, shutdownGraceMs: 0, logQueries: false, logLevel: 'info',
     });
   });
   it.each([
