@@ -153,15 +153,18 @@ export class RegistryManager {
     const out: (RegistrationRef & { key: string; input: RegistryInput })[] = [];
     const problems: string[] = [];
     for (const object of objects) {
+      // Text bodies say where: `body:LINE:` of the document (or List item) the object came from.
+      const line = textLines.get(object);
+      const where = line === undefined ? 'body' : `body:${line}`;
       const ref = refOf(object);
       if (!ref) {
-        problems.push('body: not a registry document: expected a Kubernetes object (apiVersion, kind, metadata.name) or a native document (namespace, services, pods)');
+        problems.push(`${where}: not a registry document: expected a Kubernetes object (apiVersion, kind, metadata.name) or a native document (namespace, services, pods)`);
         continue;
       }
       const key = refKey(ref);
       const converted = convertRegistryObjects(`api:${key}`, [object]);
       const errors = converted.diagnostics.filter((d) => d.severity === 'error');
-      if (errors.length) problems.push(...errors.map((d) => `${key}: ${d.field ? `${d.field}: ` : ''}${d.message}`));
+      if (errors.length) problems.push(...errors.map((d) => `${line === undefined ? '' : `${where}: `}${key}: ${d.field ? `${d.field}: ` : ''}${d.message}`));
       else out.push({ ...ref, key, input: converted.input });
     }
     if (problems.length) throw new RegistryError('registration rejected', problems);
@@ -175,7 +178,15 @@ export class RegistryManager {
       const converted = convertDocuments(parsed.documents);
       const errors = [...parsed.diagnostics, ...converted.diagnostics].filter((d) => d.severity === 'error');
       if (errors.length) throw new RegistryError('registration rejected', errors.map(formatDiagnostic));
-      return expandLists(parsed.documents.map((d) => d.value));
+      const objects: object[] = [];
+      for (const doc of parsed.documents) {
+        for (const object of expandLists([doc.value])) {
+          const item = isRecord(doc.value) && Array.isArray(doc.value.items) ? doc.value.items.indexOf(object) : -1;
+          textLines.set(object, doc.lineOf(item >= 0 ? ['items', item] : []));
+          objects.push(object);
+        }
+      }
+      return objects;
     }
     return expandLists(Array.isArray(input) ? [...(input as readonly object[])] : [input]);
   }
@@ -262,6 +273,9 @@ export function hasRegistryErrors(diagnostics: readonly Diagnostic[]): boolean {
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 10) / 10;
 }
+
+/** The line each object parsed from a text body started on, for diagnostics without a field line. */
+const textLines = new WeakMap<object, number>();
 
 function expandLists(values: readonly unknown[]): object[] {
   const out: object[] = [];
