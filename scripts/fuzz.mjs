@@ -1,11 +1,11 @@
 // Longer wire + registry fuzz against the built server (dist/): `npm run fuzz`, FUZZ_SECONDS (default 60),
 // FUZZ_SEED. Prints messages tried, replies, crashes, wrong answers and the server's memory at start and end.
-import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startBuiltServer } from './lib/built-server.mjs';
 
 const seconds = Number(process.env.FUZZ_SECONDS ?? 60);
 let seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) >>> 0;
@@ -68,32 +68,8 @@ function generate() {
   return Buffer.from([...head, ...qname, ...u16(qt), 0, pick([1, 1, 3, 255, int(256)]), ...tail, ...(rand() < 0.1 ? bytes(1 + int(20)) : [])]);
 }
 
-const server = spawn(process.execPath, ['dist/main.js', '--port', '0', '--zones', dir, '--upstream', 'none', '--http', 'off', '--log-level', 'info', '--shutdown-grace', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-let crashed = false;
-server.on('exit', (code, signal) => {
-  if (!stopping) {
-    crashed = true;
-    console.error(`server exited during the fuzz: code ${code} signal ${signal}`);
-  }
-});
-let stopping = false;
-const port = await new Promise((resolve, reject) => {
-  let text = '';
-  server.stderr.on('data', (chunk) => {
-    text += chunk;
-    const m = /"udp":\{"address":"[^"]+","family":"IPv4","port":(\d+)\}/.exec(text);
-    if (m) resolve(Number(m[1]));
-  });
-  setTimeout(() => reject(new Error(`server did not start: ${text}`)), 15000);
-});
-const rssMiB = () => {
-  try {
-    const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
-    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024);
-  } catch {
-    return NaN;
-  }
-};
+const server = await startBuiltServer(['--zones', dir, '--upstream', 'none', '--log-level', 'info'], 'fuzz');
+const port = server.port;
 
 const udp = createSocket('udp4');
 await new Promise((r) => udp.bind(0, '127.0.0.1', r));
@@ -149,11 +125,11 @@ async function exchange(transport, packet, serial) {
   return { result, got };
 }
 
-const memStart = rssMiB();
+const memStart = server.rssMiB();
 const deadline = Date.now() + seconds * 1000;
 let serial = 0;
 let lastRegistry = Date.now();
-while (Date.now() < deadline && !crashed) {
+while (Date.now() < deadline && !server.crashed) {
   const packet = generate();
   const transport = rand() < 0.5 ? 'udp' : 'tcp';
   if (transport === 'tcp' && packet.length > 0xffff) continue;
@@ -164,7 +140,7 @@ while (Date.now() < deadline && !crashed) {
     continue;
   }
   if (!result) {
-    crashed = true;
+    server.markCrashed();
     console.error(`no sentinel reply over ${transport} after ${packet.toString('hex')}`);
     break;
   }
@@ -218,14 +194,12 @@ while (Date.now() < deadline && !crashed) {
     writeFileSync(zoneFile, GOOD);
   }
 }
-const memEnd = rssMiB();
-stopping = true;
+const memEnd = server.rssMiB();
 udp.close();
 tcp?.destroy();
-server.kill('SIGTERM');
-await new Promise((r) => server.once('exit', r));
+await server.stop();
 rmSync(dir, { recursive: true, force: true });
-stats.crashes = crashed ? 1 : 0;
+stats.crashes = server.crashed ? 1 : 0;
 console.log(JSON.stringify({ date: new Date().toISOString(), seconds, seed: startSeed, ...stats, rssMiBStart: memStart, rssMiBEnd: memEnd }));
 console.log(`messages tried: ${stats.tried}, replies: ${stats.replies}, dropped as required: ${stats.dropped}, crashes: ${stats.crashes}, wrong answers: ${stats.wrong}, registry texts: ${stats.registryTexts}, server RSS: ${memStart} MiB -> ${memEnd} MiB (seed ${startSeed})`);
 process.exit(stats.crashes || stats.wrong ? 1 : 0);

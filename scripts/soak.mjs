@@ -3,9 +3,10 @@
 // SOAK_RSS_GROWTH_MIB (default 50: fail if RSS grew more than this after warm-up).
 import { execFileSync, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startBuiltServer } from './lib/built-server.mjs';
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 60);
 const qps = Number(process.env.SOAK_QPS ?? 5000);
@@ -39,25 +40,8 @@ upstream.on('message', (q, rinfo) => {
   upstream.send(Buffer.concat([head, question, Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 1, 0, 4, 192, 0, 2, 1])]), rinfo.port, rinfo.address);
 });
 
-const server = spawn(process.execPath, ['dist/main.js', '--port', '0', '--zones', dir, '--upstream', `127.0.0.1:${upstream.address().port}`, '--upstream-timeout', '500', '--http', 'off', '--shutdown-grace', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-let stopping = false;
-let crashed = false;
-server.on('exit', (code, signal) => {
-  if (!stopping) {
-    crashed = true;
-    console.error(`server exited during the soak: code ${code} signal ${signal}`);
-  }
-});
-const port = await new Promise((resolve, reject) => {
-  let text = '';
-  server.stderr.on('data', (chunk) => {
-    text += chunk;
-    const m = /"udp":\{"address":"[^"]+","family":"IPv4","port":(\d+)\}/.exec(text);
-    if (m) resolve(Number(m[1]));
-  });
-  setTimeout(() => reject(new Error(`server did not start: ${text}`)), 15000);
-});
-const rssMiB = () => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024);
+const server = await startBuiltServer(['--zones', dir, '--upstream', `127.0.0.1:${upstream.address().port}`, '--upstream-timeout', '500'], 'soak');
+const port = server.port;
 
 // The dnsperf mix: cluster names (A, SRV, NXDOMAIN) and upstream names.
 const mix = ['web.shop.svc.cluster.local A', 'alt.shop.svc.cluster.local A', '_http._tcp.web.shop.svc.cluster.local SRV', 'nope.shop.svc.cluster.local A', 'web.shop A'];
@@ -104,7 +88,7 @@ const sampler = setInterval(() => {
 }, 50);
 
 await new Promise((r) => setTimeout(r, 3000)); // warm-up
-const rssStart = rssMiB();
+const rssStart = server.rssMiB();
 const perf = await new Promise((resolve) => {
   const p = spawn('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', join(dir, 'queries.txt'), '-Q', String(qps), '-l', String(seconds), '-t', '2', '-c', '4', '-q', '500'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -112,14 +96,12 @@ const perf = await new Promise((resolve) => {
   p.stderr.on('data', (c) => (out += c));
   p.on('exit', () => resolve(out));
 });
-const rssEnd = rssMiB();
+const rssEnd = server.rssMiB();
 clearInterval(sampler);
 clearInterval(rewrite);
 clearInterval(flap);
 await new Promise((r) => setTimeout(r, 1500));
-stopping = true;
-server.kill('SIGTERM');
-await new Promise((r) => server.once('exit', r));
+await server.stop();
 checker.close();
 upstream.close();
 rmSync(dir, { recursive: true, force: true });
@@ -143,7 +125,7 @@ const result = {
   sampledChecks: checks.sent,
   sampledAnswered: checks.answered,
   wrong: checks.wrong,
-  crashes: crashed ? 1 : 0,
+  crashes: server.crashed ? 1 : 0,
   rssMiBAfterWarmup: rssStart,
   rssMiBEnd: rssEnd,
   rssGrowthBoundMiB: growthBound,
@@ -151,4 +133,4 @@ const result = {
 console.log(JSON.stringify(result));
 console.log(`sent ${sent}, answered ${completed}, lost ${lost} (${rate} QPS; ${rcodes}); sampled ${checks.answered}/${checks.sent} checked, wrong answers: ${checks.wrong}; crashes: ${result.crashes}; RSS ${rssStart} -> ${rssEnd} MiB (bound +${growthBound} MiB)`);
 if (!Number.isFinite(sent)) console.error(perf);
-process.exit(crashed || checks.wrong > 0 || growth > growthBound || !Number.isFinite(sent) ? 1 : 0);
+process.exit(server.crashed || checks.wrong > 0 || growth > growthBound || !Number.isFinite(sent) ? 1 : 0);

@@ -92,21 +92,22 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     const fromEnv = e ? env[e] : undefined;
     return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
   };
+  const truth = (raw: string, label: string, expected: string): boolean => {
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    throw new ConfigError(`${label}: "${raw}" is not ${expected}`);
+  };
+  /** A presence flag (`--strict`), or its variable set to true/false. */
   const bool = (name: keyof typeof FLAGS): boolean | undefined => {
     if (values[name] === true) return true;
     const e = FLAGS[name].env;
     const raw = e ? env[e] : undefined;
-    if (raw === undefined || raw === '') return undefined;
-    if (/^(1|true|yes|on)$/i.test(raw)) return true;
-    if (/^(0|false|no|off)$/i.test(raw)) return false;
-    throw new ConfigError(`${e}: "${raw}" is not a boolean (true/false)`);
+    return raw === undefined || raw === '' ? undefined : truth(raw, e!, 'a boolean (true/false)');
   };
+  /** A flag that takes a value (`--watch false`). */
   const boolText = (name: keyof typeof FLAGS): boolean | undefined => {
     const raw = str(name);
-    if (raw === undefined) return undefined;
-    if (/^(1|true|yes|on)$/i.test(raw)) return true;
-    if (/^(0|false|no|off)$/i.test(raw)) return false;
-    throw new ConfigError(`${name}: "${raw}" is not true or false`);
+    return raw === undefined ? undefined : truth(raw, name, 'true or false');
   };
   const int = (name: keyof typeof FLAGS): number | undefined => {
     const raw = str(name);

@@ -16,7 +16,7 @@ import { servfail } from './dns/outcomes.js';
 import type { Answer, Query } from './dns/types.js';
 import { createResolver } from './resolver/create-resolver.js';
 import { createReplyCache, type ReplyCache } from './resolver/cache-stage.js';
-import { createForwardStage, createLoopGuardStage } from './resolver/forward-stage.js';
+import { createForwardStage } from './resolver/forward-stage.js';
 import { createRecursionAclStage } from './resolver/recursion-acl-stage.js';
 import type { Stage } from './resolver/stage.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream/upstream-client.js';
@@ -116,15 +116,14 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
     let loopReported = false;
     if (options.allowRecursion) outOfZone.push(createRecursionAclStage(options.allowRecursion));
     outOfZone.push(
-      createLoopGuardStage(upstreamClient, {
-        onLoop: (query) => {
+      replyCache.stage,
+      createForwardStage(upstreamClient, {
+        onLoopDetected: (query) => {
           if (loopReported) return;
           loopReported = true;
           log.error({ qname: query.lowerName, qtype: query.type }, 'forwarding loop: a query we forwarded came back to us; check --upstream (answering SERVFAIL)');
         },
       }),
-      replyCache.stage,
-      createForwardStage(upstreamClient),
     );
   }
   const resolve = createResolver(registryRef, {
@@ -148,24 +147,32 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
       return reply;
     }
     const query: Query = verdict.query;
-    const question = verdict.question;
-    const finish = (answer: Answer): Uint8Array => {
-      const reply = encodeResponse(query, question, answer, { transport: meta.transport, recursionAvailable });
-      if (observing) observe(meta, packet, reply, query.type, query.lowerName, started);
-      return reply;
-    };
-    const failed = (error: unknown): Uint8Array => {
-      metrics?.observePanic();
-      rateLimited.error({ err: error, qname: query.lowerName, qtype: query.type }, 'resolver failed; answering SERVFAIL');
-      return finish(servfail());
-    };
     let answer: Answer | Promise<Answer>;
     try {
       answer = resolve(query);
     } catch (error) {
-      return failed(error);
+      answer = resolverFailed(query, error);
     }
-    return answer instanceof Promise ? answer.then(finish, failed) : finish(answer);
+    // Cluster names resolve synchronously: no closure or promise on that path.
+    if (!(answer instanceof Promise)) return finish(query, verdict.question, answer, meta, packet, started);
+    return answer.then(
+      (a) => finish(query, verdict.question, a, meta, packet, started),
+      (error: unknown) => finish(query, verdict.question, resolverFailed(query, error), meta, packet, started),
+    );
+  }
+
+  const encodeOptions = { udp: { transport: 'udp', recursionAvailable }, tcp: { transport: 'tcp', recursionAvailable } } as const;
+
+  function finish(query: Query, question: Uint8Array, answer: Answer, meta: ListenerMeta, packet: Buffer, started: number): Uint8Array {
+    const reply = encodeResponse(query, question, answer, encodeOptions[meta.transport]);
+    if (observing) observe(meta, packet, reply, query.type, query.lowerName, started);
+    return reply;
+  }
+
+  function resolverFailed(query: Query, error: unknown): Answer {
+    metrics?.observePanic();
+    rateLimited.error({ err: error, qname: query.lowerName, qtype: query.type }, 'resolver failed; answering SERVFAIL');
+    return servfail();
   }
 
   function observe(meta: ListenerMeta, packet: Buffer, reply: Uint8Array, qtype: number, qname: string, started: number): void {

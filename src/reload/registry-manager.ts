@@ -4,7 +4,7 @@
  * and swaps the snapshot whenever either changes. Changes are serialised: one rebuild at a time.
  */
 import { buildRegistry } from '../registry/build-registry.js';
-import { formatDiagnostic, hasErrors, type Diagnostic } from '../registry/diagnostics.js';
+import { formatDiagnostic, type Diagnostic } from '../registry/diagnostics.js';
 import { diffRegistries } from '../registry/registry-diff.js';
 import type { RegistryInput } from '../registry/model.js';
 import type { Registry } from '../registry/registry.js';
@@ -13,9 +13,8 @@ import { updateZoneFileSet, type ServedFile } from '../registry/zone-file-set.js
 import { ClusterDnsError, RegistryError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isRecord } from '../sources/field-checks.js';
-import { convertRegistryObjects } from '../sources/registry-documents.js';
 import { parseRegistryText } from '../sources/yaml-documents.js';
-import { convertDocuments } from '../sources/registry-documents.js';
+import { convertDocuments, convertRegistryObjects } from '../sources/registry-documents.js';
 import { readZones } from '../sources/zones-reader.js';
 
 /** Kubernetes objects or native documents: YAML/JSON text, one object, or a list of objects. */
@@ -264,10 +263,6 @@ export class RegistryManager {
     if (d.severity === 'error') this.options.log.error(fields, formatDiagnostic(d));
     else this.options.log.warn(fields, formatDiagnostic(d));
   }
-}
-
-export function hasRegistryErrors(diagnostics: readonly Diagnostic[]): boolean {
-  return hasErrors(diagnostics);
 }
 
 function elapsed(started: number): number {

@@ -24,7 +24,7 @@ export function createClusterStage(registryRef: RegistryRef, options: ClusterSta
       query.lowerName,
       query.type,
       () => answerClusterName(registry, options, query.lowerName, query.type),
-      (answer) => answer !== negativeAnswers(registry).nxdomain && answer !== negativeAnswers(registry).nodata,
+      (answer) => answer.rcode === 0 ? answer !== negativeAnswers(registry).nodata : answer !== negativeAnswers(registry).nxdomain,
     );
   };
 }

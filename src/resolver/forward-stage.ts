@@ -51,21 +51,6 @@ export function createForwardStage(client: Pick<UpstreamClient, 'exchange'> & Pa
   };
 }
 
-/**
- * A stage that only answers loops, for pipelines that put it before the cache; `createForwardStage`
- * checks the same thing itself.
- */
-export function createLoopGuardStage(client: Pick<UpstreamClient, 'isOwnQuery'>, options: ForwardStageOptions = {}): Stage {
-  const onLoop = options.onLoopDetected ?? options.onLoop;
-  return (query, next) => {
-    if (query.wire && client.isOwnQuery(query.wire)) {
-      onLoop?.(query);
-      return servfail({ code: ExtendedError.OTHER, text: LOOP_TEXT });
-    }
-    return next(query);
-  };
-}
-
 const EXTENDED_ERRORS: Record<UpstreamErrorCode, number> = {
   UPSTREAM_TIMEOUT: ExtendedError.NO_REACHABLE_AUTHORITY,
   UPSTREAM_UNREACHABLE: ExtendedError.NETWORK_ERROR,

@@ -74,10 +74,10 @@ describe('diagnostics name file, line and field', () => {
     expect(result.diagnostics[0]!.message).toMatch(/^invalid YAML: /);
   });
 
-  it('stops an alias bomb quickly with a diagnostic', async () => {
-    const started = performance.now();
+  // Unexpanded, this file would be 9^8 strings; the alias cap stops it (a hang fails by test timeout).
+  it('stops an alias bomb with a diagnostic', async () => {
     const result = await readZoneFile('test/fixtures/broken/billion-laughs.yaml');
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(result.input.services).toEqual([]);
     expect(result.diagnostics).toHaveLength(1);
     expect(result.diagnostics[0]!.message).toMatch(/^invalid YAML: .*alias/i);
   });
