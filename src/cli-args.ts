@@ -25,6 +25,8 @@ export const FLAGS = {
   pods: { type: 'string', env: 'CLUSTER_DNS_PODS', help: 'pod records: disabled | insecure | verified', default: 'insecure' },
   upstream: { type: 'string', env: 'CLUSTER_DNS_UPSTREAM', help: 'comma-separated IP[:port] upstreams, or none', default: 'nameservers of /etc/resolv.conf' },
   'allow-recursion': { type: 'string', env: 'CLUSTER_DNS_ALLOW_RECURSION', help: 'comma-separated CIDRs that may use forwarding (others: REFUSED)', default: 'everyone' },
+  'service-cidr': { type: 'string', env: 'CLUSTER_DNS_SERVICE_CIDR', help: 'Service ranges (ClusterIP allocation, reverse zones): one IPv4 and/or one IPv6 CIDR, comma-separated', default: '10.96.0.0/12,fd00:10:96::/108' },
+  'pod-cidr': { type: 'string', env: 'CLUSTER_DNS_POD_CIDR', help: 'Pod ranges (simulated Pods, reverse zones): one IPv4 and/or one IPv6 CIDR, comma-separated', default: '10.244.0.0/16,fd00:10:244::/56' },
   'upstream-timeout': { type: 'string', env: 'CLUSTER_DNS_UPSTREAM_TIMEOUT', help: 'per-try upstream timeout, ms', default: '2000' },
   cache: { type: 'string', env: 'CLUSTER_DNS_CACHE', help: 'forwarded replies cached (entries, LRU); 0 = off', default: '10000' },
   'upstream-max-in-flight': { type: 'string', env: 'CLUSTER_DNS_UPSTREAM_MAX_IN_FLIGHT', help: 'upstream queries in flight at once; beyond it SERVFAIL', default: '1000' },
@@ -116,6 +118,9 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     return Number(raw);
   };
 
+  /** A comma-separated list; checked by resolveOptions, which names the option. */
+  const list = (name: keyof typeof FLAGS): string[] | undefined => str(name)?.split(',').map((item) => item.trim()).filter(Boolean);
+
   const zonesFlag = values.zones as string[] | undefined;
   const zonesEnv = env.CLUSTER_DNS_ZONES;
   const zones = zonesFlag && zonesFlag.length > 0 ? zonesFlag : zonesEnv ? zonesEnv.split(',').map((z) => z.trim()).filter(Boolean) : ['./zones'];
@@ -141,6 +146,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     ...defined('upstream', upstream),
     ...defined('upstreamTimeoutMs', int('upstream-timeout')),
     ...defined('allowRecursion', str('allow-recursion')?.split(',').map((c) => c.trim()).filter(Boolean)),
+    ...defined('serviceCidrs', list('service-cidr')),
+    ...defined('podCidrs', list('pod-cidr')),
     ...defined('cacheSize', int('cache')),
     ...defined('upstreamMaxInFlight', int('upstream-max-in-flight')),
     ...defined('tcpMaxConnections', int('tcp-max-connections')),

@@ -2,6 +2,7 @@
 import { BlockList, isIP } from 'node:net';
 import { normalizeZone } from './registry/build-registry.js';
 import { ConfigError } from './errors.js';
+import { cidrsOverlap, parseCidr, type Cidr } from './dns/cidr.js';
 import type { PodMode } from './resolver/cluster-answers.js';
 import { LOG_LEVELS } from './log.js';
 
@@ -62,6 +63,18 @@ export interface DnsServerOptions {
   readonly allowRecursion?: readonly string[];
   /** pino level. Default `info`. */
   readonly logLevel?: string;
+  /**
+   * The cluster's Service ranges, at most one IPv4 and one IPv6 (kube-apiserver
+   * `--service-cluster-ip-range`): ClusterIPs are allocated from them and their reverse names are ours.
+   * Default `['10.96.0.0/12', 'fd00:10:96::/108']`.
+   */
+  readonly serviceCidrs?: readonly string[];
+  /**
+   * The cluster's Pod ranges, at most one IPv4 and one IPv6 (kube-controller-manager `--cluster-cidr`):
+   * simulated Pods get addresses from them and their reverse names are ours.
+   * Default `['10.244.0.0/16', 'fd00:10:244::/56']`.
+   */
+  readonly podCidrs?: readonly string[];
 }
 
 export interface ResolvedOptions {
@@ -92,7 +105,14 @@ export interface ResolvedOptions {
   readonly allowRecursion: ((address: string) => boolean) | undefined;
   readonly allowRecursionText: readonly string[] | undefined;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** Host bits cleared, in the order given; at most one per family. */
+  readonly serviceCidrs: readonly Cidr[];
+  /** Host bits cleared, in the order given; at most one per family. */
+  readonly podCidrs: readonly Cidr[];
 }
+
+export const DEFAULT_SERVICE_CIDRS: readonly string[] = ['10.96.0.0/12', 'fd00:10:96::/108'];
+export const DEFAULT_POD_CIDRS: readonly string[] = ['10.244.0.0/16', 'fd00:10:244::/56'];
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const POD_MODES: readonly PodMode[] = ['disabled', 'insecure', 'verified'];
@@ -135,6 +155,13 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
   if (upstream !== 'none' && upstream.length === 0) throw new ConfigError('upstream: empty list (use "none" to turn forwarding off)');
   const http = parseHttpAddress(options.http ?? 'off');
   const httpToken = options.httpToken === '' ? undefined : options.httpToken;
+  const serviceCidrs = parseRangeList('service-cidr', options.serviceCidrs ?? DEFAULT_SERVICE_CIDRS);
+  const podCidrs = parseRangeList('pod-cidr', options.podCidrs ?? DEFAULT_POD_CIDRS);
+  for (const pod of podCidrs) {
+    const clash = serviceCidrs.find((service) => cidrsOverlap(service, pod));
+    // A pod address that is also a ClusterIP would make A and PTR answers ambiguous.
+    if (clash) throw new ConfigError(`pod-cidr: "${pod.text}" overlaps service-cidr "${clash.text}"`);
+  }
   const shutdownGraceMs = options.shutdownGraceMs ?? 0;
   if (!Number.isInteger(shutdownGraceMs) || shutdownGraceMs < 0) throw new ConfigError(`shutdown-grace: "${shutdownGraceMs}" is not a duration in ms`);
   return {
@@ -164,7 +191,29 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
     allowRecursion: options.allowRecursion ? parseCidrList(options.allowRecursion) : undefined,
     allowRecursionText: options.allowRecursion,
     logLevel,
+    serviceCidrs,
+    podCidrs,
   };
+}
+
+/**
+ * A cluster range list (`--service-cidr`, `--pod-cidr`): one or two CIDRs, at most one per family
+ * (dual-stack, as kube-apiserver accepts), each with room for addresses to hand out.
+ */
+export function parseRangeList(option: string, texts: readonly string[]): readonly Cidr[] {
+  if (!Array.isArray(texts) || texts.length === 0) throw new ConfigError(`${option}: empty list (give one IPv4 and/or one IPv6 CIDR)`);
+  const out: Cidr[] = [];
+  for (const raw of texts) {
+    const cidr = typeof raw === 'string' ? parseCidr(raw.trim()) : undefined;
+    if (!cidr) throw new ConfigError(`${option}: "${String(raw)}" is not a CIDR (like 10.96.0.0/12 or fd00:10:96::/108)`);
+    // A /31 or /127 and smaller has no address left once the network address is reserved.
+    if (cidr.prefix > (cidr.family === 4 ? 30 : 126)) throw new ConfigError(`${option}: "${raw}" is too small to allocate addresses from`);
+    if (out.some((c) => c.family === cidr.family)) {
+      throw new ConfigError(`${option}: "${raw}": at most one IPv${cidr.family} range (dual-stack is one IPv4 and one IPv6)`);
+    }
+    out.push(cidr);
+  }
+  return out;
 }
 
 export function isDomainName(name: string): boolean {

@@ -53,6 +53,10 @@ describe.skipIf(!hasDig && !process.env.CI)('the built CLI, driven by dig', () =
       code: 2,
       stderr: 'cluster-dns: pods: "maybe" must be one of disabled, insecure, verified\n',
     });
+    await expect(execFileAsync(process.execPath, ['dist/main.js', '--service-cidr', '10.96.0.0/40'])).rejects.toMatchObject({
+      code: 2,
+      stderr: 'cluster-dns: service-cidr: "10.96.0.0/40" is not a CIDR (like 10.96.0.0/12 or fd00:10:96::/108)\n',
+    });
   });
 
   it('check validates, prints diagnostics and a summary, exit 1 on errors', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine, parseResolvConf } from '../../../src/cli-args.js';
 import { ConfigError } from '../../../src/errors.js';
+import { parseCidr } from '../../../src/dns/cidr.js';
 import { resolveOptions } from '../../../src/options.js';
 
 describe('parseCommandLine', () => {
@@ -49,6 +50,17 @@ describe('parseCommandLine', () => {
     try { parseCommandLine(argv, {}); } catch (e) { expect((e as ConfigError).code).toBe('CONFIG_INVALID'); }
   });
 
+  it('reads the cluster ranges from flags and environment, comma-separated', () => {
+    expect(parseCommandLine(['--service-cidr', '10.0.0.0/16, fd00:1::/112', '--pod-cidr', '10.1.0.0/16'], {}).options).toMatchObject({
+      serviceCidrs: ['10.0.0.0/16', 'fd00:1::/112'],
+      podCidrs: ['10.1.0.0/16'],
+    });
+    const fromEnv = parseCommandLine([], { CLUSTER_DNS_SERVICE_CIDR: '10.0.0.0/16', CLUSTER_DNS_POD_CIDR: 'fd00:2::/64,10.1.0.0/16' }).options;
+    expect(fromEnv).toMatchObject({ serviceCidrs: ['10.0.0.0/16'], podCidrs: ['fd00:2::/64', '10.1.0.0/16'] });
+    expect(parseCommandLine(['--service-cidr', '10.9.0.0/16'], { CLUSTER_DNS_SERVICE_CIDR: '10.0.0.0/16' }).options.serviceCidrs).toEqual(['10.9.0.0/16']);
+    expect(() => resolveOptions(parseCommandLine(['--pod-cidr', ','], {}).options)).toThrowError('pod-cidr: empty list');
+  });
+
   it('rejects a malformed boolean in the environment', () => {
     expect(() => parseCommandLine([], { CLUSTER_DNS_STRICT: 'maybe' })).toThrowError('CLUSTER_DNS_STRICT: "maybe" is not a boolean (true/false)');
   });
@@ -61,7 +73,14 @@ describe('resolveOptions', () => {
       upstream: 'none', upstreamTimeoutMs: 2000, cacheSize: 10000,
       upstreamMaxInFlight: 1000, tcpMaxConnections: 256, tcpMaxInFlight: 32, tcpIdleTimeoutMs: 10000, tcpSlowTimeoutMs: 5000, tcpMaxBufferedBytes: 262144,
       strict: false, watch: true, http: 'off', httpToken: undefined, httpOptional: false, shutdownGraceMs: 0, logQueries: false, logLevel: 'info',
+      serviceCidrs: [parseCidr('10.96.0.0/12'), parseCidr('fd00:10:96::/108')],
+      podCidrs: [parseCidr('10.244.0.0/16'), parseCidr('fd00:10:244::/56')],
     });
+  });
+  it('normalises the cluster ranges: host bits cleared, IPv6 canonical, order kept', () => {
+    const resolved = resolveOptions({ serviceCidrs: [' FD00:0010:0096:0:0:0:0:0/112 ', '172.20.7.9/16'], podCidrs: ['192.168.0.0/17'] });
+    expect(resolved.serviceCidrs.map((c) => c.text)).toEqual(['fd00:10:96::/112', '172.20.0.0/16']);
+    expect(resolved.podCidrs).toEqual([{ family: 4, network: '192.168.0.0', prefix: 17, text: '192.168.0.0/17', bytes: Uint8Array.from([192, 168, 0, 0]) }]);
   });
   it.each([
     [{ host: 'localhost' }, 'host: "localhost" is not an IP address'],
@@ -72,6 +91,15 @@ describe('resolveOptions', () => {
     [{ pods: 'sometimes' as never }, 'pods: "sometimes" must be one of disabled, insecure, verified'],
     [{ logLevel: 'loud' }, 'log-level: "loud" must be one of fatal, error, warn, info, debug, trace, silent'],
     [{ http: 'localhost:9153' }, 'http: "localhost:9153" is not HOST:PORT or off'],
+    [{ serviceCidrs: ['10.96.0.0'] }, 'service-cidr: "10.96.0.0" is not a CIDR (like 10.96.0.0/12 or fd00:10:96::/108)'],
+    [{ serviceCidrs: ['10.96.0.0/33'] }, 'service-cidr: "10.96.0.0/33" is not a CIDR'],
+    [{ serviceCidrs: ['cluster/12'] }, 'service-cidr: "cluster/12" is not a CIDR'],
+    [{ serviceCidrs: [] }, 'service-cidr: empty list (give one IPv4 and/or one IPv6 CIDR)'],
+    [{ serviceCidrs: ['10.96.0.0/12', '10.100.0.0/16'] }, 'service-cidr: "10.100.0.0/16": at most one IPv4 range (dual-stack is one IPv4 and one IPv6)'],
+    [{ podCidrs: ['10.244.0.7/32'] }, 'pod-cidr: "10.244.0.7/32" is too small to allocate addresses from'],
+    [{ podCidrs: ['fd00::/127'] }, 'pod-cidr: "fd00::/127" is too small to allocate addresses from'],
+    [{ podCidrs: ['10.100.0.0/16'] }, 'pod-cidr: "10.100.0.0/16" overlaps service-cidr "10.96.0.0/12"'],
+    [{ podCidrs: ['fd00:10:96::/120'] }, 'pod-cidr: "fd00:10:96::/120" overlaps service-cidr "fd00:10:96::/108"'],
   ])('rejects %j', (options, message) => {
     expect(() => resolveOptions(options)).toThrowError(message);
   });
