@@ -1,0 +1,256 @@
+/**
+ * The Kubernetes API over node:https: JSON GETs and watch streams (one JSON event per line, chunked),
+ * on a keep-alive agent, authenticated as the connection says. A 401 drops cached credentials and
+ * is retried once (a rotated token file, an expired exec credential). No header is ever logged.
+ */
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { ConfigError } from '../errors.js';
+import type { ClusterConnection, PemSource } from './kubeconfig.js';
+import type { AuthMaterial, CredentialSource } from './credentials.js';
+import type { Timers } from './timers.js';
+
+/** A non-2xx answer: `status` and the Status object's reason and message when the body had one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly reason: string | undefined,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** One line of a watch stream (`{"type":"ADDED","object":{…}}`). */
+export interface WatchEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  readonly object: Record<string, unknown>;
+}
+
+export interface ApiClient {
+  /** GET → parsed JSON. Rejects with ApiError (status) or a network/TLS error. */
+  getJson(path: string, query: Readonly<Record<string, string>>, signal: AbortSignal): Promise<unknown>;
+  /**
+   * Opens a watch and calls `onEvent` per line. Resolves when the server ends the stream; rejects
+   * on a non-200, a broken line or a transport error; `signal` aborts it (resolving).
+   */
+  watch(path: string, query: Readonly<Record<string, string>>, signal: AbortSignal, handlers: { onOpen(): void; onEvent(event: WatchEvent): void }): Promise<void>;
+  close(): void;
+}
+
+export interface ApiClientOptions {
+  readonly credentials: CredentialSource;
+  readonly timers: Timers;
+  /** A plain GET (a list page) that takes longer is abandoned. Default 60 s. */
+  readonly requestTimeoutMs?: number;
+  readonly userAgent?: string;
+}
+
+/** The longest watch line accepted (one object); real objects are far smaller. */
+const MAX_LINE = 16 * 1024 * 1024;
+
+/** Reads the connection's PEM files now, so a missing file is a start-up error naming its kubeconfig field. */
+export function loadTlsMaterial(connection: ClusterConnection): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+  const read = (source: PemSource | undefined): Buffer | undefined => {
+    if (!source) return undefined;
+    if ('data' in source) return source.data;
+    try {
+      return readFileSync(source.path);
+    } catch (error) {
+      throw new ConfigError(`${source.field}: cannot read ${source.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    }
+  };
+  const ca = read(connection.certificateAuthority);
+  const cert = read(connection.clientCertificate);
+  const key = read(connection.clientKey);
+  if (Boolean(cert) !== Boolean(key)) throw new ConfigError(`${connection.description}: client-certificate and client-key must be given together`);
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+}
+
+export function createApiClient(connection: ClusterConnection, options: ApiClientOptions): ApiClient {
+  const base = new URL(connection.server);
+  const secure = base.protocol === 'https:';
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const tls = loadTlsMaterial(connection);
+  const requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
+  const userAgent = options.userAgent ?? 'cluster-dns';
+  let agent: HttpAgent | HttpsAgent | undefined;
+  let agentCert: Buffer | undefined;
+
+  /** One keep-alive agent; rebuilt only when an exec plugin hands out a different client certificate. */
+  function agentFor(auth: AuthMaterial): HttpAgent | HttpsAgent {
+    if (!secure) return (agent ??= new HttpAgent({ keepAlive: true }));
+    if (agent && agentCert === auth.clientCertificate) return agent;
+    agent?.destroy();
+    agentCert = auth.clientCertificate;
+    agent = new HttpsAgent({
+      keepAlive: true,
+      ...(tls.ca ? { ca: tls.ca } : {}),
+      cert: auth.clientCertificate ?? tls.cert,
+      key: auth.clientKey ?? tls.key,
+      rejectUnauthorized: !connection.insecureSkipTlsVerify,
+      ...(connection.tlsServerName ? { servername: connection.tlsServerName } : {}),
+    });
+    return agent;
+  }
+
+  function urlOf(path: string, query: Readonly<Record<string, string>>): { path: string } {
+    const search = new URLSearchParams(query).toString();
+    return { path: `${prefix}${path}${search ? `?${search}` : ''}` };
+  }
+
+  /** Sends a GET and resolves with the response once headers arrive; retries once after a 401. */
+  async function open(path: string, query: Readonly<Record<string, string>>, signal: AbortSignal, retried = false): Promise<IncomingMessage> {
+    const auth = await options.credentials.get();
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = (secure ? httpsRequest : httpRequest)(
+        {
+          protocol: base.protocol,
+          hostname: base.hostname.replace(/^\[|\]$/g, ''),
+          port: base.port || (secure ? 443 : 80),
+          method: 'GET',
+          ...urlOf(path, query),
+          agent: agentFor(auth),
+          signal,
+          headers: {
+            accept: 'application/json',
+            'user-agent': userAgent,
+            ...(auth.authorization ? { authorization: auth.authorization } : {}),
+          },
+        },
+        resolve,
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    if (response.statusCode === 401 && !retried) {
+      response.resume();
+      options.credentials.invalidate();
+      return open(path, query, signal, true);
+    }
+    if (response.statusCode !== 200) {
+      const body = await readBody(response, 64 * 1024).catch(() => '');
+      if (response.statusCode === 401) options.credentials.invalidate();
+      throw apiErrorOf(response.statusCode ?? 0, body);
+    }
+    return response;
+  }
+
+  return {
+    async getJson(path, query, signal) {
+      const controller = new AbortController();
+      const abort = () => controller.abort();
+      signal.addEventListener('abort', abort, { once: true });
+      const timer = options.timers.after(requestTimeoutMs, () => controller.abort(new Error(`request timed out after ${requestTimeoutMs} ms`)));
+      try {
+        const response = await open(path, query, controller.signal);
+        const text = await readBody(response, Infinity);
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          throw new ApiError(200, `GET ${path}: the answer is not JSON`, undefined);
+        }
+      } catch (error) {
+        if (controller.signal.aborted && controller.signal.reason instanceof Error && !signal.aborted) throw controller.signal.reason;
+        throw error;
+      } finally {
+        timer.cancel();
+        signal.removeEventListener('abort', abort);
+      }
+    },
+
+    async watch(path, query, signal, handlers) {
+      let response: IncomingMessage;
+      try {
+        response = await open(path, query, signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        throw error;
+      }
+      handlers.onOpen();
+      await new Promise<void>((resolve, reject) => {
+        let buffered = '';
+        let failed = false;
+        const fail = (error: Error) => {
+          if (failed) return;
+          failed = true;
+          response.destroy();
+          reject(error);
+        };
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          buffered += chunk;
+          let nl: number;
+          while (!failed && (nl = buffered.indexOf('\n')) >= 0) {
+            const line = buffered.slice(0, nl).trim();
+            buffered = buffered.slice(nl + 1);
+            if (line === '') continue;
+            let event: WatchEvent;
+            try {
+              event = JSON.parse(line) as WatchEvent;
+            } catch {
+              return fail(new ApiError(200, `watch ${path}: a line is not JSON`, undefined));
+            }
+            if (typeof event?.type !== 'string' || typeof event.object !== 'object' || event.object === null) {
+              return fail(new ApiError(200, `watch ${path}: an event without type or object`, undefined));
+            }
+            handlers.onEvent(event);
+          }
+          if (buffered.length > MAX_LINE) fail(new ApiError(200, `watch ${path}: a line longer than ${MAX_LINE} bytes`, undefined));
+        });
+        response.on('end', () => {
+          if (!failed) resolve();
+        });
+        response.on('error', (error) => {
+          if (signal.aborted) resolve();
+          else fail(error);
+        });
+        response.on('close', () => {
+          // A connection cut mid-stream ends without 'end'; an abort we asked for is a clean stop.
+          if (!failed && !response.complete) {
+            if (signal.aborted) resolve();
+            else fail(Object.assign(new Error('watch stream closed before its end'), { code: 'ECONNRESET' }));
+          }
+        });
+      });
+    },
+
+    close() {
+      agent?.destroy();
+      agent = undefined;
+    },
+  };
+}
+
+function readBody(response: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) return response.destroy();
+      chunks.push(chunk);
+    });
+    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('error', reject);
+    response.on('close', () => {
+      if (!response.complete) reject(Object.assign(new Error('response closed before its end'), { code: 'ECONNRESET' }));
+    });
+  });
+}
+
+/** A Status body (`{"kind":"Status","reason":"Expired","message":…}`) → ApiError. */
+function apiErrorOf(status: number, body: string): ApiError {
+  let reason: string | undefined;
+  let message = `HTTP ${status}`;
+  try {
+    const parsed = JSON.parse(body) as { reason?: unknown; message?: unknown };
+    if (typeof parsed.reason === 'string') reason = parsed.reason;
+    if (typeof parsed.message === 'string') message = `HTTP ${status}: ${parsed.message.slice(0, 300)}`;
+  } catch {
+    // Not a Status: the status code says enough.
+  }
+  return new ApiError(status, message, reason);
+}

@@ -1,0 +1,240 @@
+/**
+ * The live cluster as a registry source: one reflector per resource (and per namespace with
+ * --namespaces) whose objects are reduced to the slim model as they arrive and pushed, keyed
+ * `kind/namespace/name`, into the publisher's sink. Synced once every reflector has listed once
+ * (CoreDNS HasSynced). An outage is logged once when it starts and once when it ends.
+ */
+import type { Logger } from '../log.js';
+import type { Diagnostic } from '../registry/diagnostics.js';
+import { emptyRegistryInput, type RegistryInput } from '../registry/model.js';
+import type { ObjectKey, RegistrySink, RegistrySource } from '../registry/registry-source.js';
+import { Problems } from '../sources/field-checks.js';
+import { convertKubernetesObject, createCollector } from '../sources/kubernetes-manifests.js';
+import { plainDocument } from '../sources/source-document.js';
+import { ApiError, createApiClient, type ApiClient } from './api-client.js';
+import { createCredentialSource } from './credentials.js';
+import type { ClusterConnection } from './kubeconfig.js';
+import { backoffDelay, startReflector, type KubeObject, type Reflector, type ReflectorOptions, type ResourceSpec } from './reflector.js';
+import { sleep, systemTimers, type Timers } from './timers.js';
+
+export interface KubernetesSourceOptions {
+  readonly connection: ClusterConnection;
+  /** Watch only these namespaces (one watch each, so namespace-scoped RBAC is enough). Default: all. */
+  readonly namespaces?: readonly string[] | undefined;
+  /** Sent as labelSelector for services, endpoint slices, endpoints and pods. */
+  readonly labelSelector?: string | undefined;
+  /** Watch pods too (only `--pods verified` answers from them). */
+  readonly pods: boolean;
+  readonly log: Logger;
+  /** Told each time a watch is opened again, for cluster_dns_kubernetes_watch_restarts_total. */
+  readonly onWatchRestart?: (resource: string) => void;
+  readonly timers?: Timers;
+  /** Page size, watch timeouts and backoff; defaults as client-go. */
+  readonly tuning?: Omit<ReflectorOptions, 'client' | 'timers'>;
+}
+
+export const KUBERNETES_SOURCE_ID = 'kubernetes';
+
+interface Tracked {
+  readonly version: string | undefined;
+}
+
+/** `service/shop/web`; cluster-scoped objects have an empty namespace (`namespace//shop`). */
+export function objectKey(kind: string, namespace: string, name: string): ObjectKey {
+  return `${kind.toLowerCase()}/${namespace.toLowerCase()}/${name.toLowerCase()}`;
+}
+
+export function createKubernetesSource(options: KubernetesSourceOptions): RegistrySource {
+  const timers = options.timers ?? systemTimers;
+  const log = options.log;
+  // Built now, so a certificate file that cannot be read stops start-up with its kubeconfig field.
+  const client: ApiClient = createApiClient(options.connection, { credentials: createCredentialSource(options.connection, { timers }), timers });
+  const stopper = new AbortController();
+  const reflectors: Reflector[] = [];
+  const problems = new Map<ObjectKey, readonly Diagnostic[]>();
+  const failing = new Map<string, unknown>();
+  let outageStarted: number | undefined;
+  let everSynced = false;
+  let discovery: Promise<void> | undefined;
+
+  function convert(object: KubeObject): { key: ObjectKey; input: RegistryInput | undefined; diagnostics: Diagnostic[] } | undefined {
+    const key = keyOf(object);
+    if (!key) return undefined;
+    const out = createCollector();
+    const found = new Problems(plainDocument(`kubernetes ${key}`, object));
+    convertKubernetesObject(object, found, out);
+    const errors = found.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length > 0) return { key, input: undefined, diagnostics: errors };
+    const { namespaces, services, endpointGroups, pods } = out;
+    const empty = namespaces.length + services.length + endpointGroups.length + pods.length === 0;
+    return { key, input: empty ? emptyRegistryInput() : { namespaces, services, endpointGroups, pods }, diagnostics: [] };
+  }
+
+  function start(sink: RegistrySink): void {
+    let pending = 0;
+    let reportQueued = false;
+    const setProblems = (key: ObjectKey, diagnostics: readonly Diagnostic[]) => {
+      if (diagnostics.length === 0 && !problems.has(key)) return;
+      if (diagnostics.length === 0) problems.delete(key);
+      else problems.set(key, diagnostics);
+      // One report per burst of changes, not one per object.
+      if (!reportQueued) {
+        reportQueued = true;
+        queueMicrotask(() => {
+          reportQueued = false;
+          sink.report([...problems.values()].flat());
+        });
+      }
+    };
+
+    /** Pushes one object; a bad one is reported and not pushed, so the publisher keeps its last good version. */
+    const upsert = (tracked: Map<ObjectKey, Tracked>, object: KubeObject) => {
+      const converted = convert(object);
+      if (!converted) return;
+      const version = ((object.metadata ?? {}) as { resourceVersion?: unknown }).resourceVersion;
+      const v = typeof version === 'string' ? version : undefined;
+      if (v !== undefined && tracked.get(converted.key)?.version === v) return; // unchanged (a relist)
+      tracked.set(converted.key, { version: v });
+      setProblems(converted.key, converted.diagnostics);
+      if (converted.input) sink.upsert(converted.key, converted.input);
+    };
+    const remove = (tracked: Map<ObjectKey, Tracked>, key: ObjectKey) => {
+      tracked.delete(key);
+      setProblems(key, []);
+      sink.remove(key);
+    };
+
+    const watch = (spec: ResourceSpec) => {
+      pending++;
+      const tracked = new Map<ObjectKey, Tracked>();
+      let synced = false;
+      reflectors.push(
+        startReflector(
+          spec,
+          {
+            replace(objects) {
+              const seen = new Set<ObjectKey>();
+              for (const object of objects) {
+                upsert(tracked, object);
+                const converted = keyOf(object);
+                if (converted) seen.add(converted);
+              }
+              for (const key of [...tracked.keys()]) if (!seen.has(key)) remove(tracked, key);
+            },
+            upsert: (object) => upsert(tracked, object),
+            remove(object) {
+              const key = keyOf(object);
+              if (key) remove(tracked, key);
+            },
+            synced() {
+              if (synced) return;
+              synced = true;
+              if (--pending === 0) {
+                everSynced = true;
+                log.info({ resources: reflectors.length }, 'kubernetes: initial list complete');
+                sink.synced();
+              }
+            },
+            failed: (error, retryInMs) => failed(spec.resource, error, retryInMs),
+            recovered: () => recovered(spec.resource),
+            restarted: () => options.onWatchRestart?.(spec.resource),
+          },
+          { ...options.tuning, client, timers },
+        ),
+      );
+    };
+
+    discovery = discoverAndWatch(watch, sink).catch((error: unknown) => {
+      if (!stopper.signal.aborted) log.error({ err: error }, 'kubernetes: source stopped');
+    });
+  }
+
+  /** Reads which APIs the cluster has (EndpointSlices or only v1 Endpoints), retrying with backoff, then starts the reflectors. */
+  async function discoverAndWatch(watch: (spec: ResourceSpec) => void, sink: RegistrySink): Promise<void> {
+    let slices: boolean | undefined;
+    for (let attempt = 0; slices === undefined && !stopper.signal.aborted; attempt++) {
+      try {
+        await client.getJson('/apis/discovery.k8s.io/v1', {}, stopper.signal);
+        slices = true;
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) slices = false;
+        else {
+          const delay = backoffDelay(attempt, timers.random(), options.tuning?.backoff);
+          failed('discovery', error, delay);
+          await sleep(timers, delay, stopper.signal);
+        }
+      }
+    }
+    if (stopper.signal.aborted) return;
+    recovered('discovery');
+    if (!slices) log.warn('kubernetes: no discovery.k8s.io/v1 API; watching v1 Endpoints instead of EndpointSlices');
+    const selector = options.labelSelector;
+    const scopes: (string | undefined)[] = options.namespaces && options.namespaces.length > 0 ? [...options.namespaces] : [undefined];
+    const inScope = (group: string, resource: string, ns: string | undefined) => `${group}${ns ? `/namespaces/${ns}` : ''}/${resource}`;
+    if (options.namespaces && options.namespaces.length > 0) {
+      // Only these namespaces exist for us; listing namespaces would need cluster-wide rights.
+      for (const name of options.namespaces) sink.upsert(objectKey('Namespace', '', name), { ...emptyRegistryInput(), namespaces: [{ name, origin: { file: '--namespaces', line: 1 } }] });
+    } else {
+      watch({ resource: 'namespaces', path: '/api/v1/namespaces', kind: 'Namespace', apiVersion: 'v1' });
+    }
+    for (const ns of scopes) {
+      watch({ resource: 'services', path: inScope('/api/v1', 'services', ns), kind: 'Service', apiVersion: 'v1', labelSelector: selector });
+      if (slices) {
+        watch({ resource: 'endpointslices', path: inScope('/apis/discovery.k8s.io/v1', 'endpointslices', ns), kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', labelSelector: selector });
+      } else {
+        watch({ resource: 'endpoints', path: inScope('/api/v1', 'endpoints', ns), kind: 'Endpoints', apiVersion: 'v1', labelSelector: selector });
+      }
+      if (options.pods) watch({ resource: 'pods', path: inScope('/api/v1', 'pods', ns), kind: 'Pod', apiVersion: 'v1', labelSelector: selector });
+    }
+  }
+
+  function failed(resource: string, error: unknown, retryInMs: number): void {
+    const firstOfOutage = failing.size === 0;
+    failing.set(resource, error);
+    const fields = { resource, error: describeError(error), retryInMs };
+    if (firstOfOutage) {
+      outageStarted = timers.now();
+      log.warn(
+        { ...fields, server: options.connection.server },
+        everSynced ? 'kubernetes API unreachable; answering from the last state, retrying' : 'kubernetes API unreachable; cluster names get SERVFAIL until the first sync',
+      );
+    } else {
+      log.debug(fields, 'kubernetes: retrying');
+    }
+  }
+
+  function recovered(resource: string): void {
+    if (!failing.delete(resource) || failing.size > 0) return;
+    log.info({ outageMs: Math.round(timers.now() - (outageStarted ?? timers.now())) }, 'kubernetes API reachable again');
+    outageStarted = undefined;
+  }
+
+  return {
+    id: KUBERNETES_SOURCE_ID,
+    async start(sink) {
+      log.info({ server: options.connection.server, from: options.connection.description, namespaces: options.namespaces, labels: options.labelSelector }, 'kubernetes: watching');
+      start(sink);
+    },
+    async stop() {
+      stopper.abort();
+      await discovery;
+      await Promise.all(reflectors.map((r) => r.stop()));
+      client.close();
+    },
+  };
+}
+
+function keyOf(object: KubeObject): ObjectKey | undefined {
+  const metadata = (object.metadata ?? {}) as { name?: unknown; namespace?: unknown };
+  if (typeof metadata.name !== 'string') return undefined;
+  const kind = String(object.kind);
+  const namespace = kind === 'Namespace' ? '' : typeof metadata.namespace === 'string' ? metadata.namespace : 'default';
+  return objectKey(kind, namespace, metadata.name);
+}
+
+/** What went wrong, for a log line: a status and message, or a network error code. Never a header. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  const e = error as NodeJS.ErrnoException;
+  return e?.code ? `${e.code}: ${e.message}` : String(e?.message ?? error);
+}
