@@ -85,6 +85,8 @@ export interface FakeKubeApi {
   halfOpen(on: boolean): void;
   /** Resources answered 403 Forbidden. */
   readonly forbidden: Set<string>;
+  /** Bearer tokens accepted now (rotate them mid-test). */
+  readonly tokens: Set<string>;
   openWatches(resource?: string): number;
   close(): Promise<void>;
 }
@@ -310,6 +312,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     caCert: pki.caCert,
     requests,
     forbidden,
+    tokens,
     put(resource, object) {
       const info = RESOURCES[resource];
       if (!info) throw new Error(`unknown resource ${resource}`);
