@@ -171,6 +171,7 @@ export function buildRegistry(inputs: readonly RegistryInput[], options: BuildOp
         addPtr(ip, svcName);
       }
       addServiceSrv(svc, svcName, svcName);
+      for (const port of svc.ports) addBareSrv(svcNode, svcName, port.port, svcName);
     } else {
       for (const ep of ready) addAddress(svcNode, svcName, ep.address);
     }
@@ -179,6 +180,7 @@ export function buildRegistry(inputs: readonly RegistryInput[], options: BuildOp
       const epName = `${ep.label}.${svcName}`;
       addAddress(node(epName, 'endpoint'), epName, ep.address);
       addPtr(ep.address, epName);
+      if (svc.kind === 'Headless') for (const port of ep.ports) addBareSrv(svcNode, svcName, port.port, epName);
     }
 
     if (svc.kind === 'Headless') {
@@ -202,6 +204,17 @@ export function buildRegistry(inputs: readonly RegistryInput[], options: BuildOp
     for (const port of svc.ports) {
       if (!port.name) continue;
       addSrv(srvOwner(port.name, port.protocol, svcName), svcName, port.protocol, port.port, target);
+    }
+  }
+
+  /**
+   * SRV at the bare service name, one per port, named or not (CoreDNS answers `<svc>.<ns>.svc` SRV
+   * with every port: ClusterIP → the service name, headless → each ready endpoint's name).
+   */
+  function addBareSrv(n: MutableNode, svcName: DomainName, port: number, target: DomainName): void {
+    if (n.srv === noRecords) n.srv = [];
+    if (!n.srv.some((r) => r.port === port && r.target === target)) {
+      (n.srv as SRVRecord[]).push({ type: 'SRV', name: svcName, ttl, priority: 0, weight: 0, port, target });
     }
   }
 

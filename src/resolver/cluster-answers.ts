@@ -3,9 +3,9 @@
  * DNS specification (schema 1.1.0) and CoreDNS's kubernetes plugin do. Pure: no I/O, no clock.
  */
 import { ipFamily } from '../dns/ip.js';
-import { answered, nodata, nxdomain } from '../dns/outcomes.js';
+import { answered, ExtendedError, nodata, nxdomain, servfail } from '../dns/outcomes.js';
 import { RecordType } from '../dns/types.js';
-import type { DomainName, RecordsAnswer, ResourceRecord, SOARecord } from '../dns/types.js';
+import type { CNAMERecord, DomainName, RecordsAnswer, ResourceRecord, SOARecord } from '../dns/types.js';
 import type { NameNode, Registry } from '../registry/registry.js';
 import { parseDashedIp } from './pod-name.js';
 
@@ -18,7 +18,10 @@ export interface ClusterZoneOptions {
 }
 
 export const SCHEMA_VERSION = '1.1.0';
-const MAX_CNAME_CHAIN = 8;
+/** CNAMEs one answer may carry; a longer chain is SERVFAIL. */
+export const MAX_CNAME_CHAIN = 8;
+/** The TTL CoreDNS gives `dns-version.<zone>` TXT: the schema version changes with the software, not the data. */
+export const DNS_VERSION_TTL = 28800;
 
 /** The zone's SOA, as CoreDNS writes it; the TTL and minimum are the record TTL (RFC 2308 §4). */
 export function soaRecord(registry: Registry): SOARecord {
@@ -67,22 +70,30 @@ export function isInZone(lowerName: DomainName, zone: DomainName): boolean {
 export function answerClusterName(registry: Registry, options: ClusterZoneOptions, lowerName: DomainName, qtype: number): RecordsAnswer {
   const chain: ResourceRecord[] = [];
   let name = lowerName;
-  for (let hops = 0; hops <= MAX_CNAME_CHAIN; hops++) {
+  for (;;) {
     const found = lookupName(registry, options, name);
     if (found === undefined) return chain.length ? nxdomain(soaRecord(registry), chain) : negativeAnswers(registry).nxdomain;
     if (found.cname && qtype !== RecordType.CNAME && qtype !== RecordType.ANY) {
-      chain.push(found.cname);
       const target = found.cname.target;
-      if (!isInZone(target, registry.zone) || target === name) return answered(chain);
+      // A chain that comes back to a name already in it, or runs past the limit, has no answer (RFC 1034 §3.6.2).
+      if (target === lowerName || chain.some((r) => (r as CNAMERecord).target === target)) return cnameLoop;
+      chain.push(found.cname);
+      if (chain.length > MAX_CNAME_CHAIN) return cnameTooLong;
+      if (!isInZone(target, registry.zone)) return answered(chain);
       name = target;
       continue;
     }
     const records = selectRecords(found, qtype);
     if (records.length === 0) return chain.length ? nodata(soaRecord(registry), chain) : negativeAnswers(registry).nodata;
-    return answered(chain.length ? [...chain, ...records] : records, additionalFor(registry, options, records));
+    const additional = additionalFor(registry, options, records);
+    // ANY already carries the name's own addresses in the answer; do not repeat them (the bare-name SRV).
+    const extra = qtype === RecordType.ANY && additional.length > 0 ? additional.filter((r) => r.name !== name) : additional;
+    return answered(chain.length ? [...chain, ...records] : records, extra);
   }
-  return answered(chain);
 }
+
+const cnameLoop = servfail({ code: ExtendedError.OTHER, text: 'CNAME loop' });
+const cnameTooLong = servfail({ code: ExtendedError.OTHER, text: `CNAME chain longer than ${MAX_CNAME_CHAIN}` });
 
 /** What exists at a name: a registry node, an apex-level name, or a pod name. */
 interface FoundName {
@@ -98,15 +109,15 @@ function lookupName(registry: Registry, options: ClusterZoneOptions, name: Domai
     return { records: [soaRecord(registry), { type: 'NS', name: zone, ttl: registry.ttl, target: `ns.dns.${zone}` }], cname: undefined };
   }
   const relative = name.slice(0, name.length - zone.length - (zone ? 1 : 0));
-  // Pod names exist only when pod records are served at all.
-  if (options.podMode === 'disabled' && (relative === 'pod' || relative.endsWith('.pod'))) return undefined;
+  // Pod names exist only when pod records are served at all; `pod.<zone>` itself exists in every mode.
+  if (options.podMode === 'disabled' && relative.endsWith('.pod')) return undefined;
 
   const node = registry.names.get(name);
   if (node) return { records: [...node.a, ...node.aaaa, ...node.srv], cname: node.cname };
 
   switch (relative) {
     case 'dns-version':
-      return { records: [{ type: 'TXT', name, ttl: registry.ttl, texts: [SCHEMA_VERSION] }], cname: undefined };
+      return { records: [{ type: 'TXT', name, ttl: DNS_VERSION_TTL, texts: [SCHEMA_VERSION] }], cname: undefined };
     case 'dns':
       return EMPTY;
     case 'ns.dns':

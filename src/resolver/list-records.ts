@@ -2,7 +2,7 @@
 import { dashedIp, ipFamily } from '../dns/ip.js';
 import type { ResourceRecord } from '../dns/types.js';
 import type { Registry } from '../registry/registry.js';
-import { SCHEMA_VERSION, soaRecord, type ClusterZoneOptions } from './cluster-answers.js';
+import { DNS_VERSION_TTL, SCHEMA_VERSION, soaRecord, type ClusterZoneOptions } from './cluster-answers.js';
 
 export interface RecordRow {
   readonly name: string;
@@ -35,7 +35,7 @@ export function listRecords(registry: Registry, options: ClusterZoneOptions): Re
   const zone = registry.zone;
   add(soaRecord(registry));
   add({ type: 'NS', name: zone, ttl: registry.ttl, target: `ns.dns.${zone}` });
-  add({ type: 'TXT', name: `dns-version.${zone}`, ttl: registry.ttl, texts: [SCHEMA_VERSION] });
+  add({ type: 'TXT', name: `dns-version.${zone}`, ttl: DNS_VERSION_TTL, texts: [SCHEMA_VERSION] });
   for (const address of options.nameServerAddresses) {
     add(ipFamily(address) === 4 ? { type: 'A', name: `ns.dns.${zone}`, ttl: registry.ttl, address } : { type: 'AAAA', name: `ns.dns.${zone}`, ttl: registry.ttl, address });
   }

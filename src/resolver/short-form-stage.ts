@@ -3,7 +3,7 @@
  * way a pod's search path would, as CoreDNS's autopath does: a CNAME from the asked name to the
  * cluster name, then that name's records. Only registry hits are answered; misses pass on.
  */
-import { RecordType } from '../dns/types.js';
+import { Rcode, RecordType } from '../dns/types.js';
 import type { CNAMERecord, DomainName, RecordsAnswer } from '../dns/types.js';
 import type { Registry } from '../registry/registry.js';
 import type { RegistryRef } from '../registry/registry-ref.js';
@@ -40,6 +40,7 @@ export function answerShortForm(registry: Registry, options: ShortFormOptions, l
     return { kind: 'records', rcode: 0, authoritative: false, answer: [cname], authority: [], additional: [] };
   }
   const rest = answerClusterName(registry, options, target, qtype);
+  if (rest.rcode === Rcode.SERVFAIL) return rest; // a loop or an overlong chain at the target
   return { ...rest, authoritative: false, answer: [cname, ...rest.answer] };
 }
 

@@ -19,7 +19,30 @@ const table: [string, string, Expect][] = [
   ['db-3.db.shop.svc.cluster.local', 'AAAA', { rcode: 'NOERROR', flags: ['qr', 'aa', 'rd'], answer: ['db-3.db.shop.svc.cluster.local. 5 IN AAAA fd00::1:13'] }],
   ['payments.shop.svc.cluster.local', 'A', { rcode: 'NOERROR', flags: ['qr', 'aa', 'rd'], answer: ['payments.shop.svc.cluster.local. 5 IN CNAME payments.example.org.'] }],
   ['10.0.96.10.in-addr.arpa', 'PTR', { rcode: 'NOERROR', flags: ['qr', 'aa', 'rd'], answer: ['10.0.96.10.in-addr.arpa. 5 IN PTR web.shop.svc.cluster.local.'] }],
-  ['dns-version.cluster.local', 'TXT', { rcode: 'NOERROR', flags: ['qr', 'aa', 'rd'], answer: ['dns-version.cluster.local. 5 IN TXT "1.1.0"'] }],
+  ['dns-version.cluster.local', 'TXT', { rcode: 'NOERROR', flags: ['qr', 'aa', 'rd'], answer: ['dns-version.cluster.local. 28800 IN TXT "1.1.0"'] }],
+  ['web.shop.svc.cluster.local', 'SRV', {
+    rcode: 'NOERROR', flags: ['qr', 'aa', 'rd'],
+    answer: [
+      'web.shop.svc.cluster.local. 5 IN SRV 0 33 53 web.shop.svc.cluster.local.',
+      'web.shop.svc.cluster.local. 5 IN SRV 0 33 80 web.shop.svc.cluster.local.',
+      'web.shop.svc.cluster.local. 5 IN SRV 0 33 9090 web.shop.svc.cluster.local.',
+    ],
+    additional: ['web.shop.svc.cluster.local. 5 IN A 10.96.0.10', 'web.shop.svc.cluster.local. 5 IN AAAA fd00::10'],
+  }],
+  ['db.shop.svc.cluster.local', 'SRV', {
+    rcode: 'NOERROR', flags: ['qr', 'aa', 'rd'],
+    answer: [
+      'db.shop.svc.cluster.local. 5 IN SRV 0 33 5432 10-244-1-11.db.shop.svc.cluster.local.',
+      'db.shop.svc.cluster.local. 5 IN SRV 0 33 5432 db-0.db.shop.svc.cluster.local.',
+      'db.shop.svc.cluster.local. 5 IN SRV 0 33 5432 db-3.db.shop.svc.cluster.local.',
+    ],
+    additional: [
+      '10-244-1-11.db.shop.svc.cluster.local. 5 IN A 10.244.1.11',
+      'db-0.db.shop.svc.cluster.local. 5 IN A 10.244.1.10',
+      'db-3.db.shop.svc.cluster.local. 5 IN AAAA fd00::1:13',
+    ],
+  }],
+  ['pod.cluster.local', 'A', { rcode: 'NOERROR', flags: ['qr', 'aa', 'rd'], answer: [], authority: 'soa' }],
   ['web.shop.svc.cluster.local', 'MX', { rcode: 'NOERROR', flags: ['qr', 'aa', 'rd'], answer: [], authority: 'soa' }],
   ['shop.svc.cluster.local', 'A', { rcode: 'NOERROR', flags: ['qr', 'aa', 'rd'], answer: [], authority: 'soa' }],
   ['nope.shop.svc.cluster.local', 'A', { rcode: 'NXDOMAIN', flags: ['qr', 'aa', 'rd'], answer: [], authority: 'soa' }],

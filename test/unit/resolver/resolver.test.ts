@@ -4,7 +4,8 @@ import { createRegistryRef } from '../../../src/registry/registry-ref.js';
 import { createResolver } from '../../../src/resolver/create-resolver.js';
 import type { PodMode } from '../../../src/resolver/cluster-answers.js';
 import { answerText, type AnswerText } from '../../helpers/zone-text.js';
-import { fixtureRegistry } from './fixture-registry.js';
+import { fixtureInput, fixtureRegistry } from './fixture-registry.js';
+import { buildRegistry } from '../../../src/registry/build-registry.js';
 
 const SOA = 'cluster.local. 5 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 42 7200 1800 86400 5';
 
@@ -37,12 +38,30 @@ describe('cluster zone answers (Kubernetes DNS spec 1.1.0)', () => {
     ['web.shop.svc.cluster.local', AAAA, nodata()],
     ['web.shop.svc.cluster.local', MX, nodata()],
     ['api.shop.svc.cluster.local', AAAA, ok(['api.shop.svc.cluster.local. 5 IN AAAA fd00::11'])],
-    ['api.shop.svc.cluster.local', ANY, ok(['api.shop.svc.cluster.local. 5 IN A 10.96.0.11', 'api.shop.svc.cluster.local. 5 IN AAAA fd00::11'])],
+    ['api.shop.svc.cluster.local', ANY, ok(['api.shop.svc.cluster.local. 5 IN A 10.96.0.11', 'api.shop.svc.cluster.local. 5 IN AAAA fd00::11', 'api.shop.svc.cluster.local. 5 IN SRV 0 100 443 api.shop.svc.cluster.local.'])],
     // 2.3.2 SRV for named ports, target the service, addresses in additional; case-insensitive.
     ['_http._tcp.web.shop.svc.cluster.local', SRV, ok(['_http._tcp.web.shop.svc.cluster.local. 5 IN SRV 0 100 80 web.shop.svc.cluster.local.'], ['web.shop.svc.cluster.local. 5 IN A 10.96.0.10'])],
     ['_DNS._UDP.web.shop.svc.cluster.local', SRV, ok(['_dns._udp.web.shop.svc.cluster.local. 5 IN SRV 0 100 53 web.shop.svc.cluster.local.'], ['web.shop.svc.cluster.local. 5 IN A 10.96.0.10'])],
     ['_https._tcp.api.shop.svc.cluster.local', SRV, ok(['_https._tcp.api.shop.svc.cluster.local. 5 IN SRV 0 100 443 api.shop.svc.cluster.local.'], ['api.shop.svc.cluster.local. 5 IN A 10.96.0.11', 'api.shop.svc.cluster.local. 5 IN AAAA fd00::11'])],
     ['_http._tcp.web.shop.svc.cluster.local', A, nodata()],
+    // SRV on the bare service name (as CoreDNS): one per port, named or not; ClusterIP → the service.
+    ['web.shop.svc.cluster.local', SRV, ok([
+      'web.shop.svc.cluster.local. 5 IN SRV 0 33 53 web.shop.svc.cluster.local.',
+      'web.shop.svc.cluster.local. 5 IN SRV 0 33 80 web.shop.svc.cluster.local.',
+      'web.shop.svc.cluster.local. 5 IN SRV 0 33 9090 web.shop.svc.cluster.local.',
+    ], ['web.shop.svc.cluster.local. 5 IN A 10.96.0.10'])],
+    ['api.shop.svc.cluster.local', SRV, ok(['api.shop.svc.cluster.local. 5 IN SRV 0 100 443 api.shop.svc.cluster.local.'], ['api.shop.svc.cluster.local. 5 IN A 10.96.0.11', 'api.shop.svc.cluster.local. 5 IN AAAA fd00::11'])],
+    // … headless → one per ready endpoint and port, target the endpoint name, its addresses in additional.
+    ['db.shop.svc.cluster.local', SRV, ok([
+      'db.shop.svc.cluster.local. 5 IN SRV 0 50 5432 10-244-1-11.db.shop.svc.cluster.local.',
+      'db.shop.svc.cluster.local. 5 IN SRV 0 50 5432 db-0.db.shop.svc.cluster.local.',
+    ], [
+      '10-244-1-11.db.shop.svc.cluster.local. 5 IN A 10.244.1.11',
+      'db-0.db.shop.svc.cluster.local. 5 IN A 10.244.1.10',
+      'db-0.db.shop.svc.cluster.local. 5 IN AAAA fd00::10',
+    ])],
+    ['idle.shop.svc.cluster.local', SRV, nx],
+    ['payments.shop.svc.cluster.local', SRV, ok(['payments.shop.svc.cluster.local. 5 IN CNAME payments.example.org.'])],
     ['_tcp.web.shop.svc.cluster.local', SRV, nodata()],
     ['_http._udp.web.shop.svc.cluster.local', SRV, nx],
     ['_nope._tcp.web.shop.svc.cluster.local', SRV, nx],
@@ -86,7 +105,8 @@ describe('cluster zone answers (Kubernetes DNS spec 1.1.0)', () => {
     ['nope.shop.svc.cluster.local', A, nx],
     ['x.web.shop.svc.cluster.local', A, nx],
     ['foo.cluster.local', A, nx],
-    ['dns-version.cluster.local', TXT, ok(['dns-version.cluster.local. 5 IN TXT "1.1.0"'])],
+    // CoreDNS gives the schema version a long TTL (28800 s): it changes with the server, not the data.
+    ['dns-version.cluster.local', TXT, ok(['dns-version.cluster.local. 28800 IN TXT "1.1.0"'])],
     ['dns-version.cluster.local', A, nodata()],
     ['dns.cluster.local', A, nodata()],
     ['ns.dns.cluster.local', A, ok(['ns.dns.cluster.local. 5 IN A 127.0.0.1'])],
@@ -112,9 +132,13 @@ describe('pod modes', () => {
     expect(await ask('10-244-9-9.shop.pod.cluster.local', A, 'verified')).toEqual(nx);
     expect(await ask('10-244-2-5.default.pod.cluster.local', A, 'verified')).toEqual(nx);
   });
-  it('disabled serves no pod names at all', async () => {
+  it('disabled serves no pod names, but pod.<zone> still exists (NODATA) as in every mode', async () => {
     expect(await ask('10-244-2-5.shop.pod.cluster.local', A, 'disabled')).toEqual(nx);
-    expect(await ask('pod.cluster.local', A, 'disabled')).toEqual(nx);
+    expect(await ask('shop.pod.cluster.local', A, 'disabled')).toEqual(nx);
+    for (const mode of ['disabled', 'insecure', 'verified'] as const) {
+      expect(await ask('pod.cluster.local', A, mode), mode).toEqual(nodata());
+      expect(await ask('pod.cluster.local', TXT, mode), mode).toEqual(nodata());
+    }
   });
 });
 
@@ -175,5 +199,40 @@ describe('guard', () => {
     const answer = (await resolve(query('web.shop.svc.cluster.local', A))) as RecordsAnswer;
     expect(answer.rcode).toBe(2);
     expect(answer.extendedError?.code).toBe(14);
+  });
+});
+
+describe('CNAME chains inside the zone (RFC 1034 §3.6.2, §4.3.2)', () => {
+  /** ExternalName services `<from> → <to>` in namespace `shop`, next to the fixture. */
+  async function askChain(links: [string, string][], name: string, type: number): Promise<AnswerText> {
+    const origin = { file: 'chain.yaml', line: 1 };
+    const services = links.map(([from, to]) => ({
+      namespace: 'shop', name: from, kind: 'ExternalName' as const, clusterIPs: [], externalName: to, ports: [], publishNotReadyAddresses: false, origin,
+    }));
+    const registry = buildRegistry([fixtureInput, { namespaces: [], services, endpointGroups: [], pods: [] }], { clusterDomain: 'cluster.local', ttl: 5, serial: 42 }).registry;
+    const resolve = createResolver(createRegistryRef(registry), { zone: 'cluster.local', podMode: 'insecure', defaultNamespace: 'shop', nameServerAddresses: [] });
+    return answerText((await resolve(query(name, type))) as RecordsAnswer);
+  }
+  const svc = (n: string | number) => `c${n}.shop.svc.cluster.local`;
+  const servfail = { rcode: 'SERVFAIL', aa: false, answer: [], authority: [], additional: [] };
+
+  it('follows a chain of 8 to the end', async () => {
+    const links: [string, string][] = Array.from({ length: 8 }, (_, i) => [`c${i}`, i === 7 ? 'web.shop.svc.cluster.local' : svc(i + 1)]);
+    const answer = links.map(([from, to]) => `${from}.shop.svc.cluster.local. 5 IN CNAME ${to}.`);
+    expect(await askChain(links, svc(0), A)).toEqual(ok([...answer, 'web.shop.svc.cluster.local. 5 IN A 10.96.0.10']));
+  });
+  it('answers SERVFAIL for a chain longer than 8', async () => {
+    const links: [string, string][] = Array.from({ length: 9 }, (_, i) => [`c${i}`, i === 8 ? 'web.shop.svc.cluster.local' : svc(i + 1)]);
+    expect(await askChain(links, svc(0), A)).toEqual(servfail);
+    // The CNAME itself is still there for whoever asks for it.
+    expect(await askChain(links, svc(0), CNAME)).toEqual(ok([`${svc(0)}. 5 IN CNAME ${svc(1)}.`]));
+  });
+  it.each([
+    ['a name to itself', [['c0', svc(0)]] as [string, string][]],
+    ['two names to each other', [['c0', svc(1)], ['c1', svc(0)]] as [string, string][]],
+    ['a loop further down', [['c0', svc(1)], ['c1', svc(2)], ['c2', svc(1)]] as [string, string][]],
+  ])('answers SERVFAIL for a loop: %s', async (_, links) => {
+    expect(await askChain(links, svc(0), A)).toEqual(servfail);
+    expect(await askChain(links, svc(0), AAAA)).toEqual(servfail);
   });
 });
