@@ -111,6 +111,11 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
       timeoutMs: options.upstreamTimeoutMs,
       maxInFlight: options.upstreamMaxInFlight,
       onTry: (server, outcome, seconds) => metrics?.observeForward(server, outcome, seconds),
+      // Same kind of event as a TCP limit: counted every time, logged at most once per 10 s.
+      onBusy: (inFlight) => {
+        metrics?.observeLimit('upstream-in-flight');
+        rateLimited.warn({ limit: 'upstream-in-flight', inFlight }, 'limit reached: upstream-in-flight');
+      },
     });
     replyCache = createReplyCache({ maxEntries: options.cacheSize, ...(input.now ? { now: input.now } : {}) });
     let loopReported = false;

@@ -7,6 +7,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { timingSafeEqual } from 'node:crypto';
 import { RegistryError } from '../errors.js';
 import type { ServerMetrics } from './metrics.js';
+import { BODY_DEFAULTS, createBodyChecker, type BodyLimits } from './registration-body.js';
+
+/** The longest lease a registration may ask for: 7 days (and far below setTimeout's 2^31 ms). */
+export const MAX_LEASE_SECONDS = 7 * 24 * 3600;
 
 export interface RegistrationApi {
   apply(body: string, options: { leaseSeconds?: number }): Promise<unknown[]>;
@@ -31,6 +35,8 @@ export interface HttpServerOptions {
   readonly loopback: boolean;
   /** Largest accepted request body. Default 8 MiB. */
   readonly maxBodyBytes?: number;
+  /** Nesting and trial-parse bounds on registration bodies (see registration-body.ts). */
+  readonly bodyLimits?: Omit<BodyLimits, 'maxBytes'>;
 }
 
 export interface HttpListener {
@@ -39,7 +45,8 @@ export interface HttpListener {
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpListener> {
-  const maxBody = options.maxBodyBytes ?? 8 * 1024 * 1024;
+  const maxBody = options.maxBodyBytes ?? BODY_DEFAULTS.maxBytes;
+  const checkBody = createBodyChecker({ ...options.bodyLimits, maxBytes: maxBody });
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => send(res, 500, { error: error instanceof Error ? error.message : String(error) }));
   });
@@ -67,19 +74,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpL
     if (path === '/v1/records' && req.method === 'GET') return send(res, 200, { records: options.api.records() });
     if (path === '/v1/registrations') {
       if (req.method === 'GET') return send(res, 200, { registrations: options.api.list() });
-      const lease = url.searchParams.get('lease');
-      const leaseSeconds = lease === null ? undefined : Number(lease);
-      if (leaseSeconds !== undefined && !(Number.isFinite(leaseSeconds) && leaseSeconds > 0)) return send(res, 400, { error: `lease: "${lease}" is not a number of seconds` });
-      const leaseOption = leaseSeconds === undefined ? {} : { leaseSeconds };
+      const lease = parseLease(url.searchParams.get('lease'));
+      if (typeof lease === 'string') return send(res, 400, { error: lease });
+      const leaseOption = lease === undefined ? {} : { leaseSeconds: lease };
       if (req.method === 'POST' || req.method === 'PUT') {
         const body = await readBody(req, maxBody);
         if (body === undefined) return send(res, 413, { error: `body larger than ${maxBody} bytes` });
+        const refusal = await checkBody(body);
+        if (refusal) return send(res, refusal.status, refusal.body);
         return registryCall(res, () => (req.method === 'PUT' ? options.api.replace(body, leaseOption) : options.api.apply(body, leaseOption)), 'registered');
       }
       if (req.method === 'DELETE') {
         const body = await readBody(req, maxBody);
         if (body === undefined) return send(res, 413, { error: `body larger than ${maxBody} bytes` });
         if (body.trim() === '') return registryCall(res, () => options.api.replace('', {}), 'registered');
+        const refusal = await checkBody(body);
+        if (refusal) return send(res, refusal.status, refusal.body);
         return registryCall(res, () => options.api.remove(body), 'removed');
       }
     }
@@ -115,6 +125,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpL
         server.closeAllConnections();
       }),
   };
+}
+
+/** `?lease=SECONDS`: undefined when absent, the seconds, or the error message for a 400. */
+function parseLease(raw: string | null): number | undefined | string {
+  if (raw === null) return undefined;
+  const seconds = raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) return `lease: "${raw}" is not a positive number of seconds`;
+  if (seconds > MAX_LEASE_SECONDS) return `lease: ${raw} seconds is longer than the maximum of ${MAX_LEASE_SECONDS} (7 days); renew a registration instead`;
+  return seconds;
 }
 
 async function registryCall(res: ServerResponse, call: () => Promise<unknown[]>, key: string): Promise<void> {

@@ -34,6 +34,8 @@ export interface UpstreamClientOptions {
   readonly loopToken?: Uint8Array;
   /** Called after each try, for metrics: which upstream, outcome, duration. */
   readonly onTry?: (server: UpstreamServer, outcome: 'ok' | 'timeout' | 'error', seconds: number) => void;
+  /** Called each time an exchange is refused because `maxInFlight` exchanges are already running. */
+  readonly onBusy?: (inFlight: number) => void;
 }
 
 /**
@@ -80,6 +82,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const maxInFlight = options.maxInFlight ?? 1000;
   const token = options.loopToken ?? createLoopToken();
   const onTry = options.onTry ?? (() => {});
+  const onBusy = options.onBusy ?? (() => {});
   validate(options, timeoutMs, maxInFlight);
 
   let preferred = 0;
@@ -174,7 +177,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
   async function exchange(query: Uint8Array): Promise<Uint8Array> {
     if (closed) throw new UpstreamError('UPSTREAM_CLOSED', 'the upstream client is closed');
-    if (inFlight >= maxInFlight) throw new UpstreamError('UPSTREAM_BUSY', `more than ${maxInFlight} upstream queries in flight`);
+    if (inFlight >= maxInFlight) {
+      onBusy(inFlight);
+      throw new UpstreamError('UPSTREAM_BUSY', `more than ${maxInFlight} upstream queries in flight`);
+    }
     inFlight++;
     const packet = markQuery(query, token);
     const marked = packet.length !== query.length;
