@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from './errors.js';
 import { parseUpstream, type DnsServerOptions, type UpstreamAddress } from './options.js';
 import type { PodMode } from './resolver/cluster-answers.js';
+import type { KubernetesOptions } from './kubernetes/kubernetes-options.js';
 
 export type Command = 'serve' | 'check' | 'records' | 'probe' | 'help' | 'version';
 
@@ -42,6 +43,11 @@ export const FLAGS = {
   'log-queries': { type: 'boolean', env: 'CLUSTER_DNS_LOG_QUERIES', help: 'log one line per query', default: 'false' },
   watch: { type: 'string', env: 'CLUSTER_DNS_WATCH', help: 'reload when files under --zones change: true | false', default: 'true' },
   strict: { type: 'boolean', env: 'CLUSTER_DNS_STRICT', help: 'any registry error is fatal at start-up', default: 'false' },
+  kubeconfig: { type: 'string', env: 'CLUSTER_DNS_KUBECONFIG', help: 'mirror the cluster of this kubeconfig (paths joined with ":" merge as $KUBECONFIG)', default: 'off' },
+  'kube-context': { type: 'string', env: 'CLUSTER_DNS_KUBE_CONTEXT', help: 'kubeconfig context to use instead of current-context', default: '' },
+  kubernetes: { type: 'string', env: 'CLUSTER_DNS_KUBERNETES', help: 'mirror a cluster: in-cluster (service account) | auto (in-cluster, else $KUBECONFIG or ~/.kube/config) | off', default: 'off' },
+  namespaces: { type: 'string', env: 'CLUSTER_DNS_NAMESPACES', help: 'comma-separated namespaces to mirror from the cluster', default: 'all' },
+  labels: { type: 'string', env: 'CLUSTER_DNS_LABELS', help: 'label selector for mirrored objects (app=web,tier!=cache)', default: '' },
   output: { type: 'string', env: 'CLUSTER_DNS_OUTPUT', help: 'records: table | json', default: 'table' },
   help: { type: 'boolean', short: 'h', env: undefined, help: 'show this help', default: '' },
   version: { type: 'boolean', env: undefined, help: 'print the version', default: '' },
@@ -132,6 +138,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     if (upstream !== 'none' && upstream.length === 0) throw new ConfigError('upstream: empty list (use "none" to turn forwarding off)');
   }
 
+  const kubernetes = kubernetesOptions(str('kubernetes'), str('kubeconfig'), str('kube-context'), str('namespaces'), str('labels'));
+
   const output = str('output') ?? 'table';
   if (output !== 'table' && output !== 'json') throw new ConfigError(`output: "${output}" must be table or json`);
 
@@ -163,8 +171,28 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     ...defined('httpToken', str('http-token')),
     shutdownGraceMs: int('shutdown-grace') ?? 5000,
     ...defined('logQueries', bool('log-queries')),
+    ...defined('kubernetes', kubernetes),
   };
   return { command, options, upstreamFromSystem: upstream === undefined, output };
+}
+
+/** --kubernetes / --kubeconfig and their companions → the `kubernetes` option (undefined: off). */
+function kubernetesOptions(mode: string | undefined, kubeconfig: string | undefined, context: string | undefined, namespaces: string | undefined, labels: string | undefined): KubernetesOptions | undefined {
+  const m = mode?.trim().toLowerCase();
+  if (m !== undefined && m !== 'in-cluster' && m !== 'auto' && m !== 'off') throw new ConfigError(`kubernetes: "${mode}" must be in-cluster, auto or off`);
+  const on = (m !== undefined && m !== 'off') || (m === undefined && kubeconfig !== undefined);
+  if (!on) {
+    const stray = kubeconfig !== undefined ? 'kubeconfig' : context !== undefined ? 'kube-context' : namespaces !== undefined ? 'namespaces' : labels !== undefined ? 'labels' : undefined;
+    if (stray) throw new ConfigError(`${stray}: needs --kubeconfig or --kubernetes in-cluster|auto${m === 'off' ? ' (--kubernetes is off)' : ''}`);
+    return undefined;
+  }
+  return {
+    mode: m === 'in-cluster' || m === 'auto' ? m : 'kubeconfig',
+    ...defined('kubeconfig', kubeconfig),
+    ...defined('context', context),
+    ...defined('namespaces', namespaces?.split(',').map((n) => n.trim()).filter(Boolean)),
+    ...defined('labels', labels),
+  };
 }
 
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

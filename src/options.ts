@@ -5,6 +5,7 @@ import { ConfigError } from './errors.js';
 import { cidrsOverlap, parseCidr, type Cidr } from './dns/cidr.js';
 import type { PodMode } from './resolver/cluster-answers.js';
 import { LOG_LEVELS } from './log.js';
+import type { KubernetesOptions } from './kubernetes/kubernetes-options.js';
 
 export interface UpstreamAddress {
   readonly address: string;
@@ -63,6 +64,8 @@ export interface DnsServerOptions {
   readonly allowRecursion?: readonly string[];
   /** pino level. Default `info`. */
   readonly logLevel?: string;
+  /** Mirror a live cluster through its API (list/watch), alongside zones and registrations. Default: off. */
+  readonly kubernetes?: KubernetesOptions;
   /**
    * The cluster's Service ranges, at most one IPv4 and one IPv6 (kube-apiserver
    * `--service-cluster-ip-range`): ClusterIPs are allocated from them and their reverse names are ours.
@@ -105,6 +108,8 @@ export interface ResolvedOptions {
   readonly allowRecursion: ((address: string) => boolean) | undefined;
   readonly allowRecursionText: readonly string[] | undefined;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** As given; read and checked (kubeconfig, service account) when the server is created. */
+  readonly kubernetes: KubernetesOptions | undefined;
   /** Host bits cleared, in the order given; at most one per family. */
   readonly serviceCidrs: readonly Cidr[];
   /** Host bits cleared, in the order given; at most one per family. */
@@ -191,6 +196,7 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
     allowRecursion: options.allowRecursion ? parseCidrList(options.allowRecursion) : undefined,
     allowRecursionText: options.allowRecursion,
     logLevel,
+    kubernetes: options.kubernetes,
     serviceCidrs,
     podCidrs,
   };

@@ -174,6 +174,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
       return status(res, 401, 'Unauthorized', 'Unauthorized');
     }
     if (req.method !== 'GET') return status(res, 405, 'MethodNotAllowed', 'only GET here');
+    if (path === '/version') return json(res, { major: '1', minor: '30', gitVersion: 'v1.30.0-fake', platform: 'linux/amd64' });
     if (path === '/api') return json(res, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }] });
     if (path === '/apis') {
       const groups = slices ? [{ name: 'discovery.k8s.io', versions: [{ groupVersion: 'discovery.k8s.io/v1', version: 'v1' }], preferredVersion: { groupVersion: 'discovery.k8s.io/v1', version: 'v1' } }] : [];
