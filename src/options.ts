@@ -36,12 +36,14 @@ export interface DnsServerOptions {
   readonly cacheSize?: number;
   /** Upstream exchanges in flight at once; queries beyond it get SERVFAIL at once. Default `1000`. */
   readonly upstreamMaxInFlight?: number;
-  /** Concurrent TCP connections; more are closed on arrival. Default `256`. */
+  /** Concurrent TCP connections; at the cap the one idle longest is closed for a newcomer. Default `256`. */
   readonly tcpMaxConnections?: number;
   /** Queries in flight on one TCP connection; reading pauses at the cap (RFC 7766 §6.2.1.1). Default `32`. */
   readonly tcpMaxInFlight?: number;
   /** A TCP connection with nothing in flight closes after this many ms (RFC 7766 §6.2.3). Default `10000`. */
   readonly tcpIdleTimeoutMs?: number;
+  /** The idle timeout while more than 3/4 of tcpMaxConnections are open (RFC 7766 §6.2.3). Default `1000`. */
+  readonly tcpBusyIdleTimeoutMs?: number;
   /** A TCP message whose first bytes arrived must be complete within this many ms (slowloris). Default `5000`. */
   readonly tcpSlowTimeoutMs?: number;
   /** Bytes held for one TCP connection (unfinished and waiting queries); at least 65537. Default `262144`. */
@@ -95,6 +97,7 @@ export interface ResolvedOptions {
   readonly tcpMaxConnections: number;
   readonly tcpMaxInFlight: number;
   readonly tcpIdleTimeoutMs: number;
+  readonly tcpBusyIdleTimeoutMs: number;
   readonly tcpSlowTimeoutMs: number;
   readonly tcpMaxBufferedBytes: number;
   readonly strict: boolean;
@@ -153,6 +156,7 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
   const tcpMaxConnections = limit('tcp-max-connections', options.tcpMaxConnections, 256, 1, 1_000_000);
   const tcpMaxInFlight = limit('tcp-max-in-flight', options.tcpMaxInFlight, 32, 1, 65_535);
   const tcpIdleTimeoutMs = limit('tcp-idle-timeout', options.tcpIdleTimeoutMs, 10_000, 1, 3_600_000);
+  const tcpBusyIdleTimeoutMs = limit('tcp-busy-idle-timeout', options.tcpBusyIdleTimeoutMs, 1_000, 1, 3_600_000);
   const tcpSlowTimeoutMs = limit('tcp-slow-timeout', options.tcpSlowTimeoutMs, 5_000, 1, 3_600_000);
   // Below one whole framed message (2 + 65535 octets) a legal query could be refused.
   const tcpMaxBufferedBytes = limit('tcp-max-buffered', options.tcpMaxBufferedBytes, 262_144, 65_537, 1 << 30);
@@ -184,6 +188,7 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
     tcpMaxConnections,
     tcpMaxInFlight,
     tcpIdleTimeoutMs,
+    tcpBusyIdleTimeoutMs,
     tcpSlowTimeoutMs,
     tcpMaxBufferedBytes,
     strict: options.strict ?? false,

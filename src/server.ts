@@ -304,6 +304,7 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
             maxTcpConnections: options.tcpMaxConnections,
             maxTcpInFlight: options.tcpMaxInFlight,
             tcpIdleTimeoutMs: options.tcpIdleTimeoutMs,
+            tcpBusyIdleTimeoutMs: options.tcpBusyIdleTimeoutMs,
             tcpSlowTimeoutMs: options.tcpSlowTimeoutMs,
             maxTcpBufferedBytes: options.tcpMaxBufferedBytes,
             onError: (error, meta) => rateLimited.error({ err: error, transport: meta.transport }, 'listener error'),

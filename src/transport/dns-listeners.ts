@@ -1,7 +1,8 @@
 /**
  * UDP and TCP listeners on one address and port. They move bytes between sockets and a handler and
  * know nothing of DNS beyond TCP framing. TCP follows RFC 7766: pipelined queries answered as they
- * complete, idle timeouts, and caps on connections, in-flight queries and buffered bytes.
+ * complete, idle timeouts, and caps on connections, in-flight queries and buffered bytes; at the
+ * connection cap the connection idle longest makes room for a newcomer (§6.2.3).
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
@@ -17,22 +18,32 @@ export type PacketHandler = (packet: Buffer, meta: ListenerMeta) => Uint8Array |
 
 /**
  * A limit that was reached, for logs and metrics:
- * - `tcp-connections`: a connection beyond the cap was closed on arrival;
+ * - `tcp-connections`: a connection beyond the cap was closed on arrival (every open one was busy);
+ * - `tcp-evicted`: at the cap, the connection idle longest was closed to make room for a new one;
  * - `tcp-in-flight`: a connection reached its cap on queries in flight and stopped reading for a while;
  * - `tcp-buffer`: a connection held more unanswered bytes than allowed and was closed;
  * - `tcp-idle`: a connection with nothing in flight was idle too long and was closed;
  * - `tcp-slow`: a client took too long to finish a message it had started (slowloris) and was closed;
  * - `tcp-backpressure`: a client stopped reading its replies; we stopped reading its queries until it drains.
  */
-export type LimitKind = 'tcp-connections' | 'tcp-in-flight' | 'tcp-buffer' | 'tcp-idle' | 'tcp-slow' | 'tcp-backpressure';
+export type LimitKind = 'tcp-connections' | 'tcp-evicted' | 'tcp-in-flight' | 'tcp-buffer' | 'tcp-idle' | 'tcp-slow' | 'tcp-backpressure';
 
 export interface ListenerLimits {
-  /** Concurrent TCP connections; more are closed at once. Default 256. */
+  /**
+   * Concurrent TCP connections. At the cap a newcomer takes the place of the connection that made
+   * progress longest ago and has nothing in flight (idle or slowloris); when every connection is
+   * busy answering, the newcomer is closed. Default 256.
+   */
   readonly maxTcpConnections?: number;
   /** Queries in flight on one TCP connection; reading pauses at the cap. Default 32. */
   readonly maxTcpInFlight?: number;
   /** A TCP connection with no query in flight closes after this many ms (RFC 7766 §6.2.3). Default 10000. */
   readonly tcpIdleTimeoutMs?: number;
+  /**
+   * The idle timeout while more than 3/4 of `maxTcpConnections` are open: RFC 7766 §6.2.3 lets a
+   * server under pressure close idle connections sooner. Default 1000 (never above tcpIdleTimeoutMs).
+   */
+  readonly tcpBusyIdleTimeoutMs?: number;
   /** Bytes held for one connection: unfinished frames and queries waiting for a slot. Default 262144. */
   readonly maxTcpBufferedBytes?: number;
   /**
@@ -130,7 +141,10 @@ function bindTcp(host: string, port: number): Promise<Server> {
 interface TcpContext {
   readonly handler: PacketHandler;
   readonly maxInFlight: number;
-  readonly idleMs: number;
+  /** The idle timeout now: shorter while the listener is near its connection cap. */
+  idleMs(): number;
+  /** The connection completed a message or went idle: it moves to the back of the eviction order. */
+  progress(socket: Socket): void;
   readonly slowMs: number;
   readonly maxBuffered: number;
   readonly onError: (error: unknown, meta: { transport: 'udp' | 'tcp' }) => void;
@@ -139,10 +153,14 @@ interface TcpContext {
   readonly pending: Set<Promise<unknown>>;
 }
 
-/** Handle of one TCP connection: stop reading (graceful close) or count what is in flight. */
+/** Handle of one TCP connection: stop reading (graceful close), ask whether it is doing work. */
 interface TcpConnection {
   readonly socket: Socket;
   stopReading(): void;
+  /** Queries in flight or waiting for a slot: the client is being served, so never evicted. */
+  busy(): boolean;
+  /** Restarts the idle clock with the current idle timeout, when nothing is in flight. */
+  rearmIdle(): void;
 }
 
 /**
@@ -200,12 +218,16 @@ function serveTcp(socket: Socket, ctx: TcpContext): TcpConnection {
   const finish = (): void => {
     inFlight--;
     // RFC 7766 §6.2.3: the idle clock runs only while nothing is in flight; restart it now.
-    if (inFlight === 0 && !socket.destroyed) socket.setTimeout(ctx.idleMs);
+    if (inFlight === 0 && !socket.destroyed) {
+      ctx.progress(socket);
+      socket.setTimeout(ctx.idleMs());
+    }
     pump();
   };
 
   const dispatch = (message: Buffer): void => {
     inFlight++;
+    ctx.progress(socket);
     let reply: ReturnType<PacketHandler>;
     try {
       reply = ctx.handler(message, meta);
@@ -256,7 +278,7 @@ function serveTcp(socket: Socket, ctx: TcpContext): TcpConnection {
     if (clientDone && !stopped && inFlight === 0 && !frames.hasMessage() && !socket.writableEnded) socket.end();
   };
 
-  socket.setTimeout(ctx.idleMs);
+  socket.setTimeout(ctx.idleMs());
   socket.on('timeout', () => {
     if (inFlight > 0) return; // a slow answer is not an idle client; finish() restarts the clock
     ctx.onLimit('tcp-idle');
@@ -292,6 +314,10 @@ function serveTcp(socket: Socket, ctx: TcpContext): TcpConnection {
       stopped = true;
       socket.pause();
     },
+    busy: () => inFlight > 0 || frames.hasMessage(),
+    rearmIdle() {
+      if (inFlight === 0 && !socket.destroyed) socket.setTimeout(ctx.idleMs());
+    },
   };
 }
 
@@ -300,10 +326,25 @@ function serve(udp: UdpSocket, tcp: Server, options: ListenerOptions): DnsListen
   const onLimit = options.onLimit ?? (() => {});
   const handler = options.handler;
   const maxConnections = options.maxTcpConnections ?? 256;
+  const idleMs = options.tcpIdleTimeoutMs ?? 10_000;
+  const busyIdleMs = Math.min(idleMs, options.tcpBusyIdleTimeoutMs ?? 1000);
+  // Above this many open connections the idle timeout is the short one.
+  const pressureAbove = Math.floor((maxConnections * 3) / 4);
+  // Open connections in eviction order: the first made progress (connected, completed a message,
+  // went idle) longest ago. A slowloris client dribbling bytes makes no progress, so it ages like an
+  // idle one and is evicted before any connection that completed a message since it began.
+  const connections = new Map<Socket, TcpConnection>();
+  let underPressure = false;
   const ctx: TcpContext = {
     handler,
     maxInFlight: Math.max(1, options.maxTcpInFlight ?? 32),
-    idleMs: options.tcpIdleTimeoutMs ?? 10_000,
+    idleMs: () => (underPressure ? busyIdleMs : idleMs),
+    progress(socket) {
+      const connection = connections.get(socket);
+      if (!connection) return;
+      connections.delete(socket);
+      connections.set(socket, connection);
+    },
     slowMs: options.tcpSlowTimeoutMs ?? 5_000,
     // Never below one whole message: a cap smaller than that would refuse legal queries.
     maxBuffered: Math.max(MAX_FRAME, options.maxTcpBufferedBytes ?? 4 * MAX_FRAME),
@@ -311,8 +352,22 @@ function serve(udp: UdpSocket, tcp: Server, options: ListenerOptions): DnsListen
     onLimit,
     pending: new Set(),
   };
-  const connections = new Map<Socket, TcpConnection>();
   let open = true;
+
+  /** The connection to close for a newcomer: the one that made progress longest ago and is not busy. */
+  const evictable = (): TcpConnection | undefined => {
+    for (const connection of connections.values()) if (!connection.busy()) return connection;
+    return undefined;
+  };
+
+  const updatePressure = (): void => {
+    const now = connections.size > pressureAbove;
+    if (now === underPressure) return;
+    underPressure = now;
+    // Entering pressure: idle connections get the short timeout from now on. Leaving it: the
+    // normal one comes back at each connection's next activity.
+    if (underPressure) for (const connection of connections.values()) connection.rearmIdle();
+  };
 
   // UDP, the hot path: one datagram, one reply to the sender. A failing handler loses that query only.
   const udpMetaBase = { transport: 'udp' } as const;
@@ -341,6 +396,16 @@ function serve(udp: UdpSocket, tcp: Server, options: ListenerOptions): DnsListen
   udp.on('error', (error) => onError(error, udpMetaBase));
 
   tcp.on('connection', (socket) => {
+    if (open && connections.size >= maxConnections) {
+      // RFC 7766 §6.2.3: under pressure a server may close idle connections; doing so here, rather
+      // than resetting the newcomer, keeps one client holding every slot from locking out the rest.
+      const victim = evictable();
+      if (victim) {
+        connections.delete(victim.socket);
+        victim.socket.destroy();
+        onLimit('tcp-evicted');
+      }
+    }
     if (!open || connections.size >= maxConnections) {
       if (open) onLimit('tcp-connections');
       socket.on('error', () => {});
@@ -348,7 +413,11 @@ function serve(udp: UdpSocket, tcp: Server, options: ListenerOptions): DnsListen
       return;
     }
     connections.set(socket, serveTcp(socket, ctx));
-    socket.on('close', () => connections.delete(socket));
+    updatePressure();
+    socket.on('close', () => {
+      connections.delete(socket);
+      updatePressure();
+    });
   });
   // Accept failures (EMFILE and the like) are reported; the server keeps listening.
   tcp.on('error', (error) => onError(error, { transport: 'tcp' }));

@@ -1,4 +1,5 @@
 /** Resource limits and upstream faults over real sockets: caps, timeouts, floods, broken upstreams. */
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -76,26 +77,75 @@ function gatedUpstream() {
 }
 
 describe('TCP limits', () => {
-  it('closes connections beyond tcpMaxConnections on arrival, serves the others, and logs the limit', async () => {
+  it('at the connection cap closes the connection idle longest instead of the newcomer, and logs it', async () => {
     const log = captureLog();
     const { server, port } = await startServer({ zones, tcpMaxConnections: 3, logger: log.logger });
-    const held = [tcpClient(port), tcpClient(port), tcpClient(port)];
-    await Promise.all(held.map((c) => c.connected));
+    const held: Client[] = [];
+    for (let i = 0; i < 3; i++) {
+      held.push(tcpClient(port));
+      await held[i]!.connected;
+    }
     const extra = tcpClient(port);
     extra.socket.write(frame(buildQuery('web.shop.svc.cluster.local', 'A', { id: 9 })));
-    await extra.closed;
-    expect(extra.replies).toEqual([]);
-    for (const [i, client] of held.entries()) {
+    const [raw] = await extra.waitFor(1);
+    expect(decodeReply(raw!)).toMatchObject({ id: 9, rcode: 'NOERROR', answer: WEB });
+    await held[0]!.closed;
+    for (const [i, client] of held.slice(1).entries()) {
       client.socket.write(frame(buildQuery('web.shop.svc.cluster.local', 'A', { id: i })));
-      const [raw] = await client.waitFor(1);
-      const r = decodeReply(raw!);
-      expect({ id: r.id, rcode: r.rcode, answer: r.answer }).toEqual({ id: i, rcode: 'NOERROR', answer: WEB });
+      const [reply] = await client.waitFor(1);
+      expect(decodeReply(reply!)).toMatchObject({ id: i, rcode: 'NOERROR', answer: WEB });
     }
-    expect(log.limits()).toContain('tcp-connections');
-    held[0]!.socket.destroy();
-    await pollUntil(async () => ((await queryTcp(port, 'web.shop.svc.cluster.local', 'A')).answer.length ? true : undefined));
+    expect(log.limits()).toEqual(['tcp-evicted']);
     expect(server.ready()).toBe(true);
   });
+
+  it('answers a legitimate TCP client while 1,000 idle and 300 slowloris connections are held against it', async () => {
+    // Every connection here has two ends in this process; keep within the open-file limit.
+    const fdLimit = Number(/Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 1024);
+    const scale = Math.min(1, (fdLimit - 300) / (2 * 1300));
+    const [idleCount, slowCount] = [Math.floor(1000 * scale), Math.floor(300 * scale)];
+    if (scale < 1) console.warn(`open-file limit ${fdLimit}: flood scaled to ${idleCount} idle + ${slowCount} slowloris`);
+    // Only eviction may free a slot: every timeout is an hour.
+    const hour = 3_600_000;
+    const { server, port } = await startServer({ zones, http: '127.0.0.1:0', tcpIdleTimeoutMs: hour, tcpBusyIdleTimeoutMs: hour, tcpSlowTimeoutMs: hour });
+    const attackers: Client[] = [];
+    const slow: Client[] = [];
+    let dribbled = 0;
+    const dribble = setInterval(() => {
+      // One more byte of a 40-byte message that never completes, on every slowloris connection.
+      for (const c of slow) if (!c.socket.destroyed && dribbled < 30) c.socket.write(Buffer.from([1]));
+      dribbled++;
+    }, 200);
+    const legit: (readonly [number, string, string[]])[] = [];
+    try {
+      for (let i = 0; i < idleCount + slowCount; i += 50) {
+        const batch = Array.from({ length: Math.min(50, idleCount + slowCount - i) }, (_, j) => {
+          const c = tcpClient(port);
+          if (i + j >= idleCount) {
+            c.socket.write(Buffer.from([0, 40, 0]));
+            slow.push(c);
+          }
+          return c;
+        });
+        attackers.push(...batch);
+        await Promise.all(batch.map((c) => Promise.race([c.connected, c.closed])));
+        // A legitimate client asks over TCP between batches, each time on a new connection.
+        const r = await queryTcp(port, 'web.shop.svc.cluster.local', 'A', { id: legit.length });
+        legit.push([r.id, r.rcode, r.answer]);
+      }
+      expect(legit).toEqual(legit.map((_, i) => [i, 'NOERROR', WEB]));
+      expect(legit.length).toBe(Math.ceil((idleCount + slowCount) / 50));
+      const metrics = await (await fetch(`http://127.0.0.1:${server.httpAddress!.port}/metrics`)).text();
+      const evicted = Number(/cluster_dns_limits_hit_total\{kind="tcp-evicted"\} (\d+)/.exec(metrics)?.[1]);
+      // Every arrival beyond the cap (256) evicted one; none was refused.
+      expect(evicted).toBeGreaterThanOrEqual(idleCount + slowCount - 256);
+      expect(metrics).not.toContain('kind="tcp-connections"');
+      console.log(`TCP flood: ${idleCount} idle + ${slowCount} slowloris connections, ${legit.length}/${legit.length} legitimate TCP queries answered, ${evicted} evicted`);
+    } finally {
+      clearInterval(dribble);
+      for (const c of attackers) c.socket.destroy();
+    }
+  }, 120_000); // a guard against a hang; nothing here bounds elapsed time
 
   it('keeps at most tcpMaxInFlight forwarded queries of one connection in flight, then answers them all', async () => {
     const gate = gatedUpstream();
@@ -313,9 +363,9 @@ describe('limit options', () => {
   it('takes every limit from the command line and the environment', async () => {
     const { parseCommandLine } = await import('../../src/cli-args.js');
     const { options } = parseCommandLine(
-      ['--tcp-max-connections', '10', '--tcp-max-in-flight', '4', '--tcp-idle-timeout', '3000', '--tcp-slow-timeout', '700', '--upstream-max-in-flight', '50'],
+      ['--tcp-max-connections', '10', '--tcp-max-in-flight', '4', '--tcp-idle-timeout', '3000', '--tcp-busy-idle-timeout', '300', '--tcp-slow-timeout', '700', '--upstream-max-in-flight', '50'],
       { CLUSTER_DNS_TCP_MAX_BUFFERED: '131074' },
     );
-    expect(options).toMatchObject({ tcpMaxConnections: 10, tcpMaxInFlight: 4, tcpIdleTimeoutMs: 3000, tcpSlowTimeoutMs: 700, upstreamMaxInFlight: 50, tcpMaxBufferedBytes: 131_074 });
+    expect(options).toMatchObject({ tcpMaxConnections: 10, tcpMaxInFlight: 4, tcpIdleTimeoutMs: 3000, tcpBusyIdleTimeoutMs: 300, tcpSlowTimeoutMs: 700, upstreamMaxInFlight: 50, tcpMaxBufferedBytes: 131_074 });
   });
 });
