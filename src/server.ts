@@ -222,6 +222,8 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
       zones: options.zones,
       clusterDomain: options.clusterDomain,
       ttl: options.ttl,
+      serviceCidrs: options.serviceCidrs,
+      podCidrs: options.podCidrs,
       strict: options.strict,
       now,
       log: baseLog.child({ component: 'registry' }),

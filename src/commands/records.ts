@@ -10,7 +10,7 @@ export async function runRecords(options: ResolvedOptions, output: 'table' | 'js
   const results = await readZones(options.zones);
   for (const r of results) for (const d of r.diagnostics) err.write(`${formatDiagnostic(d)}\n`);
   const good = results.filter((r) => !hasErrors(r.diagnostics));
-  const { registry } = buildRegistry(good.map((r) => r.input), { clusterDomain: options.clusterDomain, ttl: options.ttl, serial: Math.floor(Date.now() / 1000) });
+  const { registry } = buildRegistry(good.map((r) => r.input), { clusterDomain: options.clusterDomain, ttl: options.ttl, serviceCidrs: options.serviceCidrs, podCidrs: options.podCidrs, serial: Math.floor(Date.now() / 1000) });
   const rows = listRecords(registry, { podMode: options.pods, nameServerAddresses: [options.host === '0.0.0.0' ? '127.0.0.1' : options.host === '::' ? '::1' : options.host] });
   out.write(output === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : formatRecordTable(rows));
   return results.some((r) => hasErrors(r.diagnostics)) ? 1 : 0;

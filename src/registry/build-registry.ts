@@ -1,6 +1,8 @@
 /** buildRegistry: merges source inputs into one validated, fully indexed Registry snapshot. Pure. */
 import { dashedIp, ipFamily, reverseName } from '../dns/ip.js';
 import type { AAAARecord, ARecord, CNAMERecord, DomainName, PTRRecord, SRVRecord } from '../dns/types.js';
+import type { Cidr } from '../dns/cidr.js';
+import { deriveControlPlane } from './derive-control-plane.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { EndpointGroupInput, RegistryInput, ServiceInput } from './model.js';
 import type { NameNode, NameRole, Registry, ServiceSummary } from './registry.js';
@@ -11,6 +13,10 @@ export interface BuildOptions {
   readonly ttl: number;
   /** SOA serial of the result; callers pass a clock-derived value. */
   readonly serial: number;
+  /** ClusterIPs for Services written without one come from here. Default `10.96.0.0/12`, `fd00:10:96::/108`. */
+  readonly serviceCidrs?: readonly Cidr[];
+  /** Simulated workload Pods get addresses from here. Default `10.244.0.0/16`, `fd00:10:244::/56`. */
+  readonly podCidrs?: readonly Cidr[];
 }
 
 export interface BuildResult {
@@ -38,14 +44,17 @@ export function normalizeZone(domain: string): DomainName {
 }
 
 /**
- * Builds the snapshot: services win by first origin (a duplicate is an error naming both places),
+ * Builds the snapshot: derivation first (derive-control-plane.ts), then services win by first origin (a duplicate is an error naming both places),
  * EndpointSlices win over v1 Endpoints for the same service, and every name, record set and
  * reverse entry is computed here so that queries only look things up.
  */
-export function buildRegistry(inputs: readonly RegistryInput[], options: BuildOptions): BuildResult {
+export function buildRegistry(written: readonly RegistryInput[], options: BuildOptions): BuildResult {
   const zone = normalizeZone(options.clusterDomain);
   const ttl = options.ttl;
-  const diagnostics: Diagnostic[] = [];
+  // First what the control plane would add: allocated ClusterIPs, workload Pods, selector endpoints.
+  const derived = deriveControlPlane(written, options);
+  const inputs = derived.inputs;
+  const diagnostics: Diagnostic[] = [...derived.diagnostics];
 
   const namespaces = new Set<string>(BUILT_IN_NAMESPACES);
   const services = new Map<string, ServiceInput>();
@@ -254,6 +263,7 @@ export function buildRegistry(inputs: readonly RegistryInput[], options: BuildOp
     podIps,
     services: summaries,
     counts: { namespaces: namespaces.size, services: services.size, endpoints: endpointCount, pods: podCount },
+    derived: { allocatedClusterIps: derived.allocatedClusterIps, addresses: derived.derivedAddresses, simulatedPods: derived.simulatedPods },
   };
   return { registry, diagnostics };
 }

@@ -7,6 +7,8 @@ export interface Diagnostic {
   /** Dotted path of the offending field, e.g. `spec.clusterIP`; empty when the whole document is at fault. */
   readonly field: string;
   readonly message: string;
+  /** A warning that is probably a mistake (an unknown kind one typo from a known one); `check --strict` fails on it. */
+  readonly likelyTypo?: boolean;
 }
 
 /** `zones/shop.yaml:14: spec.clusterIP: "10.96.0.300" is not an IP address` */

@@ -8,11 +8,35 @@ export interface Origin {
 
 export type PortProtocol = 'tcp' | 'udp' | 'sctp';
 
-export interface ServicePort {
+/** A named, numbered port: a service's port, an endpoint's port, a container's port. */
+export interface EndpointPort {
   /** Port name as written (matched case-insensitively); unnamed ports get no SRV record. */
   readonly name: string | undefined;
   readonly protocol: PortProtocol;
   readonly port: number;
+}
+
+export interface ServicePort extends EndpointPort {
+  /**
+   * Where endpoints derived from a selector listen: a number, or a container port name resolved
+   * per Pod (lowercase). Absent means `port`. Only used when endpoints are derived from a selector.
+   */
+  readonly targetPort?: number | string;
+}
+
+/** `spec.ipFamilyPolicy`; absent means SingleStack, as the API server defaults it. */
+export type IpFamilyPolicy = 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
+
+/** Label selector (`matchLabels` and `matchExpressions`, or a Service's plain map). */
+export interface LabelSelector {
+  readonly matchLabels: Readonly<Record<string, string>>;
+  readonly matchExpressions: readonly LabelRequirement[];
+}
+
+export interface LabelRequirement {
+  readonly key: string;
+  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  readonly values: readonly string[];
 }
 
 /**
@@ -23,8 +47,16 @@ export interface ServiceInput {
   readonly namespace: string;
   readonly name: string;
   readonly kind: 'ClusterIP' | 'Headless' | 'ExternalName';
-  /** Canonical IP texts (RFC 5952 for IPv6); empty unless kind is ClusterIP. */
+  /**
+   * Canonical IP texts (RFC 5952 for IPv6); empty unless kind is ClusterIP. A ClusterIP service
+   * written without any gets them allocated from the service CIDRs before the registry is built.
+   */
   readonly clusterIPs: readonly string[];
+  /** `spec.ipFamilies` as written (4 = IPv4, 6 = IPv6), in order; empty when unset. */
+  readonly ipFamilies?: readonly (4 | 6)[];
+  readonly ipFamilyPolicy?: IpFamilyPolicy;
+  /** `spec.selector`; undefined or empty: no endpoints are derived (the Service is managed by hand). */
+  readonly selector?: Readonly<Record<string, string>>;
   /** Lowercase, no trailing dot; set only for ExternalName. */
   readonly externalName: string | undefined;
   readonly ports: readonly ServicePort[];
@@ -32,9 +64,6 @@ export interface ServiceInput {
   readonly publishNotReadyAddresses: boolean;
   readonly origin: Origin;
 }
-
-/** An endpoint's port: the same shape as a service port, with the number the endpoint listens on. */
-export type EndpointPort = ServicePort;
 
 export interface EndpointInput {
   /** Canonical IP texts. One endpoint may have several (an EndpointSlice endpoint, or dual-stack native). */
@@ -57,10 +86,57 @@ export interface EndpointGroupInput {
   readonly origin: Origin;
 }
 
+/** The controlling owner of an object (`metadata.ownerReferences` with `controller: true`, else the first). */
+export interface OwnerRef {
+  readonly kind: string;
+  readonly name: string;
+}
+
 export interface PodInput {
   readonly namespace: string;
   readonly name: string;
+  /** `status.podIPs` (else `status.podIP`); empty for a Pod not yet scheduled. */
   readonly ips: readonly string[];
+  readonly origin: Origin;
+  /** The fields below feed endpoints derived from selectors; absent on native-format pods. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** The `Ready` condition is True. */
+  readonly ready?: boolean;
+  /** `status.phase`, e.g. Running, Succeeded, Failed. */
+  readonly phase?: string;
+  /** `metadata.deletionTimestamp` is set. */
+  readonly terminating?: boolean;
+  readonly hostname?: string;
+  readonly subdomain?: string;
+  /** Container ports (named ones resolve a Service's named targetPort). */
+  readonly containerPorts?: readonly EndpointPort[];
+  readonly owner?: OwnerRef;
+  /** Set on Pods that stand in for a workload's Pods the registry does not hold. */
+  readonly simulated?: boolean;
+}
+
+/** The Pod template of a workload, reduced to what its Pods need for DNS. */
+export interface PodTemplateInput {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly hostname: string | undefined;
+  readonly subdomain: string | undefined;
+  readonly containerPorts: readonly EndpointPort[];
+}
+
+/** A StatefulSet, Deployment or ReplicaSet: it stands for its Pods when the registry holds none of them. */
+export interface WorkloadInput {
+  readonly kind: 'StatefulSet' | 'Deployment' | 'ReplicaSet';
+  readonly namespace: string;
+  readonly name: string;
+  /** `spec.replicas`, default 1. */
+  readonly replicas: number;
+  /** `spec.selector`; an empty selector falls back to the template's labels. */
+  readonly selector: LabelSelector;
+  readonly template: PodTemplateInput;
+  /** StatefulSet `spec.serviceName`: the governing (headless) Service, the Pods' subdomain. */
+  readonly serviceName: string | undefined;
+  /** A ReplicaSet's owning Deployment. */
+  readonly owner: OwnerRef | undefined;
   readonly origin: Origin;
 }
 
@@ -75,8 +151,10 @@ export interface RegistryInput {
   readonly services: readonly ServiceInput[];
   readonly endpointGroups: readonly EndpointGroupInput[];
   readonly pods: readonly PodInput[];
+  /** Optional so that sources without workloads need not say so. */
+  readonly workloads?: readonly WorkloadInput[];
 }
 
 export function emptyRegistryInput(): RegistryInput {
-  return { namespaces: [], services: [], endpointGroups: [], pods: [] };
+  return { namespaces: [], services: [], endpointGroups: [], pods: [], workloads: [] };
 }

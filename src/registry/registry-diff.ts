@@ -9,6 +9,8 @@ export interface RegistryDiff {
   readonly servicesChanged: readonly string[];
   readonly endpointsBefore: number;
   readonly endpointsAfter: number;
+  /** Newly allocated ClusterIPs (`web.shop=10.101.7.42`), logged once rather than on every rebuild. */
+  readonly clusterIpsAllocated: readonly string[];
 }
 
 export function diffRegistries(before: Registry | undefined, after: Registry): RegistryDiff {
@@ -29,5 +31,18 @@ export function diffRegistries(before: Registry | undefined, after: Registry): R
     servicesChanged: changed,
     endpointsBefore: before?.counts.endpoints ?? 0,
     endpointsAfter: after.counts.endpoints,
+    clusterIpsAllocated: newAllocations(before, after),
   };
+}
+
+function newAllocations(before: Registry | undefined, after: Registry): string[] {
+  const out: string[] = [];
+  const old = before?.derived.allocatedClusterIps;
+  for (const [key, ips] of after.derived.allocatedClusterIps) {
+    const previous = old?.get(key);
+    if (previous && previous.join(',') === ips.join(',')) continue;
+    const [namespace, name] = key.split('/');
+    out.push(`${name}.${namespace}=${ips.join(',')}`);
+  }
+  return out;
 }

@@ -56,4 +56,14 @@ export interface Registry {
   readonly podIps: ReadonlyMap<string, ReadonlySet<string>>;
   readonly services: readonly ServiceSummary[];
   readonly counts: RegistryCounts;
+  /** What was derived rather than read (derive-control-plane.ts), for `records` and the reload log. */
+  readonly derived: DerivedSummary;
+}
+
+export interface DerivedSummary {
+  /** `namespace/name` → ClusterIPs allocated for a Service written without one. */
+  readonly allocatedClusterIps: ReadonlyMap<string, readonly string[]>;
+  /** Allocated ClusterIPs → `allocated`; simulated workload Pods' addresses → `simulated`. */
+  readonly addresses: ReadonlyMap<string, 'allocated' | 'simulated'>;
+  readonly simulatedPods: number;
 }

@@ -3,7 +3,7 @@
  * the registrations made through the library or HTTP API (with optional leases) — and rebuilds
  * and swaps the snapshot whenever either changes. Changes are serialised: one rebuild at a time.
  */
-import { buildRegistry } from '../registry/build-registry.js';
+import { buildRegistry, type BuildOptions } from '../registry/build-registry.js';
 import { formatDiagnostic, type Diagnostic } from '../registry/diagnostics.js';
 import { diffRegistries } from '../registry/registry-diff.js';
 import type { RegistryInput } from '../registry/model.js';
@@ -44,6 +44,9 @@ export interface RegistryManagerOptions {
   readonly zones: readonly string[];
   readonly clusterDomain: string;
   readonly ttl: number;
+  /** Ranges for allocated ClusterIPs and simulated Pods (buildRegistry's defaults when absent). */
+  readonly serviceCidrs?: BuildOptions['serviceCidrs'];
+  readonly podCidrs?: BuildOptions['podCidrs'];
   readonly strict: boolean;
   readonly now: () => number;
   readonly log: Logger;
@@ -226,6 +229,8 @@ export class RegistryManager {
     const built = buildRegistry(inputs, {
       clusterDomain: this.options.clusterDomain,
       ttl: this.options.ttl,
+      serviceCidrs: this.options.serviceCidrs,
+      podCidrs: this.options.podCidrs,
       serial: this.nextSerial(),
     });
     for (const d of built.diagnostics) this.logDiagnostic(d);
@@ -246,6 +251,8 @@ export class RegistryManager {
         ...(diff.servicesRemoved.length ? { servicesRemoved: diff.servicesRemoved.slice(0, 50) } : {}),
         ...(diff.servicesChanged.length ? { servicesChanged: diff.servicesChanged.slice(0, 50) } : {}),
         endpointsDelta: diff.endpointsAfter - diff.endpointsBefore,
+        ...(diff.clusterIpsAllocated.length ? { clusterIpsAllocated: diff.clusterIpsAllocated.slice(0, 50) } : {}),
+        ...(built.registry.derived.simulatedPods ? { simulatedPods: built.registry.derived.simulatedPods } : {}),
       },
       reason === 'load' ? 'registry loaded' : 'registry rebuilt',
     );

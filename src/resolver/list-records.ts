@@ -1,5 +1,5 @@
 /** Every name the registry answers, as rows (name, type, TTL, data), for `records` and GET /v1/records. Pure. */
-import { dashedIp, ipFamily } from '../dns/ip.js';
+import { dashedIp, ipFamily, reverseName } from '../dns/ip.js';
 import type { ResourceRecord } from '../dns/types.js';
 import type { Registry } from '../registry/registry.js';
 import { DNS_VERSION_TTL, SCHEMA_VERSION, soaRecord, type ClusterZoneOptions } from './cluster-answers.js';
@@ -9,6 +9,8 @@ export interface RecordRow {
   readonly type: ResourceRecord['type'];
   readonly ttl: number;
   readonly data: string;
+  /** Set when the control plane would have made the data: an `allocated` ClusterIP, a `simulated` Pod's address. */
+  readonly note?: 'allocated' | 'simulated';
 }
 
 export function recordData(r: ResourceRecord): string {
@@ -31,7 +33,15 @@ export function recordData(r: ResourceRecord): string {
 
 export function listRecords(registry: Registry, options: ClusterZoneOptions): RecordRow[] {
   const rows: RecordRow[] = [];
-  const add = (r: ResourceRecord) => rows.push({ name: `${r.name}.`, type: r.type, ttl: r.ttl, data: recordData(r) });
+  const derived = registry.derived.addresses;
+  const derivedReverse = new Map<string, 'allocated' | 'simulated'>();
+  for (const [address, kind] of derived) derivedReverse.set(reverseName(address), kind);
+  const noteOf = (r: ResourceRecord) =>
+    r.type === 'A' || r.type === 'AAAA' ? derived.get(r.address) : r.type === 'PTR' ? derivedReverse.get(r.name) : undefined;
+  const add = (r: ResourceRecord) => {
+    const note = derived.size > 0 ? noteOf(r) : undefined;
+    rows.push({ name: `${r.name}.`, type: r.type, ttl: r.ttl, data: recordData(r), ...(note ? { note } : {}) });
+  };
   const zone = registry.zone;
   add(soaRecord(registry));
   add({ type: 'NS', name: zone, ttl: registry.ttl, target: `ns.dns.${zone}` });
@@ -59,10 +69,10 @@ export function listRecords(registry: Registry, options: ClusterZoneOptions): Re
   return rows;
 }
 
-/** A plain-text table: NAME TYPE TTL DATA, columns aligned. */
+/** A plain-text table: NAME TYPE TTL DATA, columns aligned; derived data ends with a zone-file comment (`; allocated`). */
 export function formatRecordTable(rows: readonly RecordRow[]): string {
   const width = Math.min(56, Math.max(4, ...rows.map((r) => r.name.length)));
   const lines = [`${'NAME'.padEnd(width)}  TYPE   TTL  DATA`];
-  for (const r of rows) lines.push(`${r.name.padEnd(width)}  ${r.type.padEnd(5)}  ${String(r.ttl).padStart(3)}  ${r.data}`);
+  for (const r of rows) lines.push(`${r.name.padEnd(width)}  ${r.type.padEnd(5)}  ${String(r.ttl).padStart(3)}  ${r.data}${r.note ? `  ; ${r.note}` : ''}`);
   return `${lines.join('\n')}\n`;
 }

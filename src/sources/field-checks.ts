@@ -24,12 +24,14 @@ export class Problems {
     this.push('error', path, message);
   }
 
-  warning(path: FieldPath, message: string): void {
-    this.push('warning', path, message);
+  /** `likelyTypo` marks warnings that `check --strict` treats as failures ("did you mean Service?"). */
+  warning(path: FieldPath, message: string, flags: { likelyTypo?: boolean } = {}): void {
+    this.push('warning', path, message, flags.likelyTypo);
   }
 
-  private push(severity: Diagnostic['severity'], path: FieldPath, message: string): void {
-    this.diagnostics.push({ severity, file: this.doc.file, line: this.doc.lineOf([...this.base, ...path]), field: formatPath(path), message });
+  private push(severity: Diagnostic['severity'], path: FieldPath, message: string, likelyTypo?: boolean): void {
+    const d: Diagnostic = { severity, file: this.doc.file, line: this.doc.lineOf([...this.base, ...path]), field: formatPath(path), message };
+    this.diagnostics.push(likelyTypo ? { ...d, likelyTypo } : d);
   }
 
   /**

@@ -1,16 +1,24 @@
 /**
- * Kubernetes objects as `kubectl get -o yaml|json` prints them → slim registry input. Pure.
- * Namespace, Service, EndpointSlice, Endpoints, Pod, and List/*List wrappers; other kinds are
- * skipped with one warning per kind and file, so `kubectl get all -A -o yaml` dumps load.
+ * Kubernetes objects as `kubectl get -o yaml|json` prints them, or as people write them for
+ * `kubectl apply` → slim registry input. Pure, one object at a time (the live API source reuses it).
+ * Namespace, Service, EndpointSlice, Endpoints, Pod, StatefulSet, Deployment, ReplicaSet, and
+ * List/*List wrappers; other kinds are skipped with one warning per kind and file, so
+ * `kubectl get all -A -o yaml` dumps load, and a kind that looks like a typo says so.
  */
 import type {
   EndpointGroupInput,
   EndpointInput,
   EndpointPort,
+  IpFamilyPolicy,
+  LabelRequirement,
+  LabelSelector,
   NamespaceInput,
+  OwnerRef,
   PodInput,
+  PodTemplateInput,
   ServiceInput,
   ServicePort,
+  WorkloadInput,
 } from '../registry/model.js';
 import {
   checkLabel,
@@ -23,6 +31,7 @@ import {
   quote,
   type Problems,
 } from './field-checks.js';
+import { suggestKind } from './kind-suggestion.js';
 import type { FieldPath } from './source-document.js';
 
 /** Mutable collector one file's documents are converted into. */
@@ -31,12 +40,13 @@ export interface InputCollector {
   readonly services: ServiceInput[];
   readonly endpointGroups: EndpointGroupInput[];
   readonly pods: PodInput[];
+  readonly workloads: WorkloadInput[];
   /** Kinds already warned about in this file. */
   readonly skippedKinds: Set<string>;
 }
 
 export function createCollector(): InputCollector {
-  return { namespaces: [], services: [], endpointGroups: [], pods: [], skippedKinds: new Set() };
+  return { namespaces: [], services: [], endpointGroups: [], pods: [], workloads: [], skippedKinds: new Set() };
 }
 
 const TOLERATE_UNREADY = 'service.alpha.kubernetes.io/tolerate-unready-endpoints';
@@ -76,12 +86,33 @@ export function convertKubernetesObject(value: unknown, problems: Problems, out:
       return convertEndpoints(value, metadata, problems, out);
     case 'Pod':
       return convertPod(value, metadata, problems, out);
+    case 'StatefulSet':
+    case 'Deployment':
+    case 'ReplicaSet':
+      return convertWorkload(kind, value, metadata, problems, out);
     default:
-      if (!out.skippedKinds.has(kind)) {
-        out.skippedKinds.add(kind);
-        problems.warning(['kind'], `${kind} is not used for DNS; skipped (further ${kind} objects in this file are skipped silently)`);
-      }
+      return skipKind(kind, problems, out);
   }
+}
+
+/** Kinds whose Pods DNS could use but which we do not simulate: their Pods count only when listed. */
+const UNSIMULATED_WORKLOADS: Readonly<Record<string, string>> = {
+  DaemonSet: 'a DaemonSet runs one Pod per node, and there are no nodes here; list its Pods to serve them',
+  Job: 'a Job\'s Pods run to completion; list its Pods to serve them',
+  CronJob: 'a CronJob\'s Pods run to completion; list its Pods to serve them',
+};
+
+/** One warning per skipped kind and file; a kind that is one typo away from ours is a likely typo. */
+function skipKind(kind: string, problems: Problems, out: InputCollector): void {
+  if (out.skippedKinds.has(kind)) return;
+  out.skippedKinds.add(kind);
+  const suggestion = suggestKind(kind);
+  if (suggestion) {
+    problems.warning(['kind'], `unknown kind ${quote(kind)}: did you mean ${suggestion}? (skipped)`, { likelyTypo: true });
+    return;
+  }
+  const why = UNSIMULATED_WORKLOADS[kind];
+  problems.warning(['kind'], `${kind} ${why ? `is not simulated (${why})` : 'is not used for DNS'}; skipped (further ${kind} objects in this file are skipped silently)`);
 }
 
 function objectName(metadata: Record<string, unknown>, problems: Problems): string | undefined {
@@ -141,17 +172,80 @@ function convertService(value: Record<string, unknown>, metadata: Record<string,
       ? [{ raw: spec.clusterIP, path: ['spec', 'clusterIP'] }]
       : [];
   const headless = rawIps.some((ip) => ip.raw === 'None');
+  // No clusterIP at all, as people write it for `kubectl apply`: allocated before the registry is built.
   const clusterIPs: string[] = [];
   if (!headless) {
-    if (rawIps.length === 0) problems.error(['spec', 'clusterIP'], 'a ClusterIP service needs spec.clusterIP or spec.clusterIPs (use "None" for a headless service)');
     for (const { raw, path } of rawIps) {
       const ip = parseIp(raw);
       if (ip) clusterIPs.push(ip);
       else problems.error(path, `${quote(raw)} is not an IP address`);
     }
   }
+  const ipFamilies = serviceIpFamilies(spec.ipFamilies, problems);
+  const ipFamilyPolicy = serviceIpFamilyPolicy(spec.ipFamilyPolicy, problems);
+  const selector = serviceSelector(spec.selector, problems);
   if (!name || !namespace || problems.diagnostics.length > before) return;
-  out.services.push({ namespace, name, kind: headless ? 'Headless' : 'ClusterIP', clusterIPs, externalName: undefined, ports, publishNotReadyAddresses, origin });
+  out.services.push({
+    namespace,
+    name,
+    kind: headless ? 'Headless' : 'ClusterIP',
+    clusterIPs,
+    externalName: undefined,
+    ports,
+    publishNotReadyAddresses,
+    origin,
+    ...(ipFamilies.length ? { ipFamilies } : {}),
+    ...(ipFamilyPolicy ? { ipFamilyPolicy } : {}),
+    ...(selector ? { selector } : {}),
+  });
+}
+
+const IP_FAMILY_POLICIES: readonly IpFamilyPolicy[] = ['SingleStack', 'PreferDualStack', 'RequireDualStack'];
+
+function serviceIpFamilies(raw: unknown, problems: Problems): (4 | 6)[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    problems.error(['spec', 'ipFamilies'], 'must be a list of IPv4 and/or IPv6');
+    return [];
+  }
+  const families: (4 | 6)[] = [];
+  raw.forEach((f, i) => {
+    const family = f === 'IPv4' ? 4 : f === 'IPv6' ? 6 : undefined;
+    if (!family) problems.error(['spec', 'ipFamilies', i], `${quote(f)} is not IPv4 or IPv6`);
+    else if (families.includes(family)) problems.error(['spec', 'ipFamilies', i], `${quote(f)} is listed twice`);
+    else families.push(family);
+  });
+  return families;
+}
+
+function serviceIpFamilyPolicy(raw: unknown, problems: Problems): IpFamilyPolicy | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw === 'string' && (IP_FAMILY_POLICIES as readonly string[]).includes(raw)) return raw as IpFamilyPolicy;
+  problems.error(['spec', 'ipFamilyPolicy'], `${quote(raw)} is not one of ${IP_FAMILY_POLICIES.join(', ')}`);
+  return undefined;
+}
+
+/** A Service's selector is a plain label map; empty means none (the Service's endpoints are managed by hand). */
+function serviceSelector(raw: unknown, problems: Problems): Record<string, string> | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const labels = labelMap(raw, ['spec', 'selector'], problems);
+  return labels && Object.keys(labels).length > 0 ? labels : undefined;
+}
+
+/** `metadata.labels`, a selector's `matchLabels`: string keys to string values, as the API requires. */
+function labelMap(raw: unknown, path: FieldPath, problems: Problems): Record<string, string> | undefined {
+  if (raw === undefined || raw === null) return {};
+  if (!isRecord(raw)) {
+    problems.error(path, 'must be a mapping of label → value');
+    return undefined;
+  }
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    // `version: 1` is a number in YAML; the API rejects it, so say so here rather than match "1".
+    if (typeof value !== 'string') problems.error([...path, key], `label values must be strings (quote ${quote(value)})`);
+    else labels[key] = value;
+  }
+  return labels;
 }
 
 function servicePorts(raw: unknown, problems: Problems): ServicePort[] {
@@ -163,9 +257,24 @@ function servicePorts(raw: unknown, problems: Problems): ServicePort[] {
   const ports: ServicePort[] = [];
   raw.forEach((p, i) => {
     const port = portOf(p, ['spec', 'ports', i], problems);
-    if (port) ports.push(port);
+    if (!port) return;
+    const targetPort = targetPortOf((p as Record<string, unknown>).targetPort, ['spec', 'ports', i, 'targetPort'], problems);
+    ports.push(targetPort === undefined ? port : { ...port, targetPort });
   });
   return ports;
+}
+
+/** IntOrString: a number (or digits) is a port, anything else a container port name. */
+function targetPortOf(raw: unknown, path: FieldPath, problems: Problems): number | string | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const number = parsePortNumber(raw);
+  if (number !== undefined) return number;
+  const problem = checkPortName(raw);
+  if (problem) {
+    problems.error(path, typeof raw === 'number' ? `${quote(raw)} is not a port number (1-65535)` : problem);
+    return undefined;
+  }
+  return (raw as string).toLowerCase();
 }
 
 /** One `{name, protocol, port}` entry, shared by Service, EndpointSlice and Endpoints ports. */
@@ -297,6 +406,7 @@ function convertPod(value: Record<string, unknown>, metadata: Record<string, unk
   const name = objectName(metadata, problems);
   const namespace = objectNamespace(metadata, problems);
   const status = isRecord(value.status) ? value.status : {};
+  const spec = isRecord(value.spec) ? value.spec : {};
   const ips: string[] = [];
   const before = problems.diagnostics.length;
   if (Array.isArray(status.podIPs)) {
@@ -311,6 +421,137 @@ function convertPod(value: Record<string, unknown>, metadata: Record<string, unk
     if (ip) ips.push(ip);
     else problems.error(['status', 'podIP'], `${quote(status.podIP)} is not an IP address`);
   }
-  if (!name || !namespace || problems.diagnostics.length > before || ips.length === 0) return;
-  out.pods.push({ namespace, name, ips, origin: problems.origin() });
+  const labels = labelMap(metadata.labels, ['metadata', 'labels'], problems);
+  const hostname = optionalLabel(spec.hostname, ['spec', 'hostname'], 'hostname', problems);
+  const subdomain = optionalLabel(spec.subdomain, ['spec', 'subdomain'], 'subdomain', problems);
+  const containerPorts = podContainerPorts(spec, ['spec'], problems);
+  const owner = controllerOf(metadata);
+  if (!name || !namespace || problems.diagnostics.length > before || !labels) return;
+  // A Pod without an address still counts: it is a real Pod of its workload, which is then not simulated.
+  out.pods.push({
+    namespace,
+    name,
+    ips,
+    origin: problems.origin(),
+    labels,
+    ready: isPodReady(status),
+    ...(typeof status.phase === 'string' ? { phase: status.phase } : {}),
+    terminating: metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null,
+    ...(hostname ? { hostname } : {}),
+    ...(subdomain ? { subdomain } : {}),
+    containerPorts,
+    ...(owner ? { owner } : {}),
+  });
+}
+
+/** The Pod's `Ready` condition is True (k8s.io/kubernetes pkg/api/v1/pod IsPodReady). */
+function isPodReady(status: Record<string, unknown>): boolean {
+  if (!Array.isArray(status.conditions)) return false;
+  return status.conditions.some((c) => isRecord(c) && c.type === 'Ready' && c.status === 'True');
+}
+
+function optionalLabel(raw: unknown, path: FieldPath, what: string, problems: Problems): string | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const problem = checkLabel(raw, what);
+  if (problem) {
+    problems.error(path, problem);
+    return undefined;
+  }
+  return (raw as string).toLowerCase();
+}
+
+/**
+ * Named container ports, from `containers` and restartable init containers (sidecars), the ones a
+ * Service's named targetPort can resolve to (k8s.io/kubernetes pkg/api/v1/pod FindPort).
+ */
+function podContainerPorts(spec: Record<string, unknown>, path: FieldPath, problems: Problems): EndpointPort[] {
+  const ports: EndpointPort[] = [];
+  for (const field of ['containers', 'initContainers'] as const) {
+    const containers = spec[field];
+    if (!Array.isArray(containers)) continue;
+    containers.forEach((c, i) => {
+      if (!isRecord(c) || !Array.isArray(c.ports)) return;
+      if (field === 'initContainers' && c.restartPolicy !== 'Always') return;
+      c.ports.forEach((p, j) => {
+        const at: FieldPath = [...path, field, i, 'ports', j];
+        if (!isRecord(p)) return problems.error(at, 'a container port must be a mapping');
+        if (p.name === undefined || p.name === null || p.name === '') return;
+        const nameProblem = checkPortName(p.name);
+        if (nameProblem) return problems.error([...at, 'name'], nameProblem);
+        const port = parsePortNumber(p.containerPort);
+        if (port === undefined) return problems.error([...at, 'containerPort'], `${quote(p.containerPort)} is not a port number (1-65535)`);
+        const protocol = parseProtocol(p.protocol);
+        if (!protocol) return problems.error([...at, 'protocol'], `${quote(p.protocol)} is not TCP, UDP or SCTP`);
+        ports.push({ name: (p.name as string).toLowerCase(), protocol, port });
+      });
+    });
+  }
+  return ports;
+}
+
+/** The controlling owner reference (`controller: true`), else the first one. */
+function controllerOf(metadata: Record<string, unknown>): OwnerRef | undefined {
+  if (!Array.isArray(metadata.ownerReferences)) return undefined;
+  const refs = metadata.ownerReferences.filter((r): r is Record<string, unknown> => isRecord(r) && typeof r.kind === 'string' && typeof r.name === 'string');
+  const ref = refs.find((r) => r.controller === true) ?? refs[0];
+  return ref ? { kind: ref.kind as string, name: (ref.name as string).toLowerCase() } : undefined;
+}
+
+/** StatefulSet, Deployment, ReplicaSet: replicas, selector, and the Pod template's labels, hostname and ports. */
+function convertWorkload(kind: WorkloadInput['kind'], value: Record<string, unknown>, metadata: Record<string, unknown>, problems: Problems, out: InputCollector): void {
+  const name = objectName(metadata, problems);
+  const namespace = objectNamespace(metadata, problems);
+  const spec = isRecord(value.spec) ? value.spec : undefined;
+  if (!spec) {
+    problems.error(['spec'], `a ${kind} needs a spec`);
+    return;
+  }
+  const before = problems.diagnostics.length;
+  let replicas = 1;
+  if (spec.replicas !== undefined && spec.replicas !== null) {
+    if (typeof spec.replicas === 'number' && Number.isInteger(spec.replicas) && spec.replicas >= 0) replicas = spec.replicas;
+    else problems.error(['spec', 'replicas'], `${quote(spec.replicas)} is not a number of replicas (0 or more)`);
+  }
+  const template = isRecord(spec.template) ? spec.template : {};
+  const templateMeta = isRecord(template.metadata) ? template.metadata : {};
+  const templateSpec = isRecord(template.spec) ? template.spec : {};
+  const at: FieldPath = ['spec', 'template'];
+  const labels = labelMap(templateMeta.labels, [...at, 'metadata', 'labels'], problems);
+  const podTemplate: PodTemplateInput = {
+    labels: labels ?? {},
+    hostname: optionalLabel(templateSpec.hostname, [...at, 'spec', 'hostname'], 'hostname', problems),
+    subdomain: optionalLabel(templateSpec.subdomain, [...at, 'spec', 'subdomain'], 'subdomain', problems),
+    containerPorts: podContainerPorts(templateSpec, [...at, 'spec'], problems),
+  };
+  const selector = labelSelector(spec.selector, ['spec', 'selector'], problems);
+  let serviceName: string | undefined;
+  if (kind === 'StatefulSet') serviceName = optionalLabel(spec.serviceName, ['spec', 'serviceName'], 'service name', problems);
+  if (!name || !namespace || problems.diagnostics.length > before) return;
+  const owner = controllerOf(metadata);
+  out.workloads.push({ kind, namespace, name, replicas, selector, template: podTemplate, serviceName, owner, origin: problems.origin() });
+}
+
+const SELECTOR_OPERATORS: readonly LabelRequirement['operator'][] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+
+/** A workload's `spec.selector` (`matchLabels`, `matchExpressions`). */
+function labelSelector(raw: unknown, path: FieldPath, problems: Problems): LabelSelector {
+  if (raw === undefined || raw === null) return { matchLabels: {}, matchExpressions: [] };
+  if (!isRecord(raw)) {
+    problems.error(path, 'must be a mapping with matchLabels and/or matchExpressions');
+    return { matchLabels: {}, matchExpressions: [] };
+  }
+  const matchLabels = labelMap(raw.matchLabels, [...path, 'matchLabels'], problems) ?? {};
+  const matchExpressions: LabelRequirement[] = [];
+  if (raw.matchExpressions !== undefined && raw.matchExpressions !== null) {
+    if (!Array.isArray(raw.matchExpressions)) problems.error([...path, 'matchExpressions'], 'must be a list');
+    else raw.matchExpressions.forEach((e, i) => {
+      const at: FieldPath = [...path, 'matchExpressions', i];
+      if (!isRecord(e) || typeof e.key !== 'string') return problems.error(at, 'a requirement needs key and operator');
+      const operator = e.operator as LabelRequirement['operator'];
+      if (!SELECTOR_OPERATORS.includes(operator)) return problems.error([...at, 'operator'], `${quote(e.operator)} is not one of ${SELECTOR_OPERATORS.join(', ')}`);
+      const values = Array.isArray(e.values) ? e.values.filter((v): v is string => typeof v === 'string') : [];
+      matchExpressions.push({ key: e.key, operator, values });
+    });
+  }
+  return { matchLabels, matchExpressions };
 }

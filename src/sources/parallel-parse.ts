@@ -32,13 +32,14 @@ export async function parseLargeListInWorkers(file: string, text: string): Promi
   } catch {
     return undefined;
   }
-  const input: { [K in keyof RegistryInput]: RegistryInput[K][number][] } = { namespaces: [], services: [], endpointGroups: [], pods: [] };
+  const input: { [K in keyof RegistryInput]-?: NonNullable<RegistryInput[K]>[number][] } = { namespaces: [], services: [], endpointGroups: [], pods: [], workloads: [] };
   const diagnostics: Diagnostic[] = [];
   for (const r of results) {
     input.namespaces.push(...r.input.namespaces);
     input.services.push(...r.input.services);
     input.endpointGroups.push(...r.input.endpointGroups);
     input.pods.push(...r.input.pods);
+    input.workloads.push(...(r.input.workloads ?? []));
     diagnostics.push(...r.diagnostics);
   }
   return { input, diagnostics };

@@ -23,8 +23,8 @@ export function convertDocuments(documents: readonly SourceDocument[]): Converte
     else problems.error([], 'not a registry document: expected a Kubernetes object (apiVersion, kind) or a native document (namespace, services, pods)');
     diagnostics.push(...problems.diagnostics);
   }
-  const { namespaces, services, endpointGroups, pods } = out;
-  return { input: { namespaces, services, endpointGroups, pods }, diagnostics };
+  const { namespaces, services, endpointGroups, pods, workloads } = out;
+  return { input: { namespaces, services, endpointGroups, pods, workloads }, diagnostics };
 }
 
 /** Text of a file or request body (YAML, possibly multi-document, or JSON) → registry input. */

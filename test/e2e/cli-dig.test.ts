@@ -61,7 +61,10 @@ describe.skipIf(!hasDig && !process.env.CI)('the built CLI, driven by dig', () =
 
   it('check validates, prints diagnostics and a summary, exit 1 on errors', async () => {
     const ok = await execFileAsync(process.execPath, ['dist/main.js', 'check']);
-    expect(ok.stdout).toBe('2 file(s): 5 namespaces, 6 services, 6 ready endpoint addresses, 3 pods; 0 error(s), 0 warning(s)\n');
+    expect(ok.stdout).toBe(
+      '3 file(s): 5 namespaces, 8 services, 10 ready endpoint addresses, 7 pods; 0 error(s), 0 warning(s)\n' +
+        'derived as the control plane would: 1 allocated ClusterIP(s), 4 simulated pod(s)\n',
+    );
     await expect(execFileAsync(process.execPath, ['dist/main.js', 'check', '--zones', 'test/fixtures/broken/bad-ip.yaml'])).rejects.toMatchObject({
       code: 1,
       stdout: 'test/fixtures/broken/bad-ip.yaml:8: spec.clusterIP: "10.96.0.300" is not an IP address\n1 file(s): 4 namespaces, 0 services, 0 ready endpoint addresses, 0 pods; 1 error(s), 0 warning(s)\n',

@@ -25,7 +25,7 @@ describe('Kubernetes manifests', () => {
       namespaces: [{ name: 'shop', origin: origin(1) }],
       services: [{
         namespace: 'shop', name: 'web', kind: 'ClusterIP', clusterIPs: ['10.96.0.10', 'fd00::10'], externalName: undefined,
-        ports: [{ name: 'http', protocol: 'tcp', port: 80 }, { name: undefined, protocol: 'udp', port: 53 }], publishNotReadyAddresses: true, origin: origin(5),
+        ports: [{ name: 'http', protocol: 'tcp', port: 80, targetPort: 8080 }, { name: undefined, protocol: 'udp', port: 53 }], publishNotReadyAddresses: true, origin: origin(5),
       }],
       endpointGroups: [
         { namespace: 'shop', service: 'web', source: 'EndpointSlice', ports: [{ name: 'http', protocol: 'tcp', port: 8080 }],
@@ -33,16 +33,15 @@ describe('Kubernetes manifests', () => {
         { namespace: 'shop', service: 'web', source: 'Endpoints', ports: [{ name: 'http', protocol: 'tcp', port: 8080 }],
           endpoints: [{ addresses: ['10.244.0.3'], hostname: 'e-3', ready: true }, { addresses: ['10.244.0.4'], hostname: undefined, ready: false }], origin: origin(39) },
       ],
-      pods: [{ namespace: 'shop', name: 'p', ips: ['10.244.0.1', 'fd00::1'], origin: origin(43) }],
+      pods: [{ namespace: 'shop', name: 'p', ips: ['10.244.0.1', 'fd00::1'], origin: origin(43), labels: {}, ready: false, terminating: false, containerPorts: [] }],
+      workloads: [],
     });
   });
 
-  it('reads headless and ExternalName services and List wrappers, and skips unknown kinds with one warning each', async () => {
+  it('reads headless and ExternalName services, List wrappers and workloads', async () => {
     const result = await readZoneFile('test/fixtures/kubectl-get-all.yaml');
-    expect(result.diagnostics.map(formatDiagnostic)).toEqual([
-      'test/fixtures/kubectl-get-all.yaml:28: warning: kind: Deployment is not used for DNS; skipped (further Deployment objects in this file are skipped silently)',
-      'test/fixtures/kubectl-get-all.yaml:32: warning: kind: ReplicaSet is not used for DNS; skipped (further ReplicaSet objects in this file are skipped silently)',
-    ]);
+    expect(result.diagnostics.map(formatDiagnostic)).toEqual([]);
+    expect(result.input.workloads?.map((w) => [w.kind, w.name, w.replicas])).toEqual([['Deployment', 'api', 2], ['ReplicaSet', 'api-5d9f', 2], ['ReplicaSet', 'api-6a1b', 0]]);
     expect(result.input.services.map((s) => [s.namespace, s.name, s.kind, s.clusterIPs])).toEqual([['team-a', 'api', 'ClusterIP', ['10.96.5.5']]]);
     expect(result.input.endpointGroups[0]!.endpoints).toEqual([
       { addresses: ['10.244.7.1'], hostname: undefined, ready: true },
