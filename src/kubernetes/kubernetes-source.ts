@@ -157,6 +157,7 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Regist
         await client.getJson('/apis/discovery.k8s.io/v1', {}, stopper.signal);
         slices = true;
       } catch (error) {
+        if (stopper.signal.aborted) return;
         if (error instanceof ApiError && error.status === 404) slices = false;
         else {
           const delay = backoffDelay(attempt, timers.random(), options.tuning?.backoff);

@@ -111,8 +111,12 @@ export function startReflector(spec: ResourceSpec, handlers: ReflectorHandlers, 
     }
   };
 
-  const withKind = (object: KubeObject): KubeObject =>
-    object.kind === undefined || object.apiVersion === undefined ? { ...object, kind: spec.kind, apiVersion: spec.apiVersion } : object;
+  /** Sets kind and apiVersion where the API left them out; the object is freshly parsed and ours to change. */
+  const withKind = (object: KubeObject): KubeObject => {
+    object.kind ??= spec.kind;
+    object.apiVersion ??= spec.apiVersion;
+    return object;
+  };
 
   async function list(): Promise<{ version: string; items: KubeObject[] }> {
     const items: KubeObject[] = [];
