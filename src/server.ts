@@ -15,6 +15,8 @@ import { isLoopback, resolveOptions, type DnsServerOptions, type ResolvedOptions
 import { servfail } from './dns/outcomes.js';
 import type { Answer, Query } from './dns/types.js';
 import { createResolver } from './resolver/create-resolver.js';
+import type { CnameChaseOptions } from './resolver/cname-chase.js';
+import { refuseOutOfZone } from './resolver/refuse-stage.js';
 import { createReplyCache, type ReplyCache } from './resolver/cache-stage.js';
 import { createForwardStage } from './resolver/forward-stage.js';
 import { createRecursionAclStage } from './resolver/recursion-acl-stage.js';
@@ -103,6 +105,7 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
   let upstreamClient: UpstreamClient | undefined;
   let replyCache: ReplyCache | undefined;
   const outOfZone: Stage[] = [];
+  let chase: CnameChaseOptions | undefined;
   if (options.upstream !== 'none') {
     const self = options.upstream.find((u) => options.port !== 0 && upstreamIsSelf(u, options.host, options.port));
     if (self) throw new ConfigError(`upstream: ${self.address}:${self.port} is this server's own address (a forwarding loop)`);
@@ -120,16 +123,22 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
     replyCache = createReplyCache({ maxEntries: options.cacheSize, ...(input.now ? { now: input.now } : {}) });
     let loopReported = false;
     if (options.allowRecursion) outOfZone.push(createRecursionAclStage(options.allowRecursion));
-    outOfZone.push(
-      replyCache.stage,
-      createForwardStage(upstreamClient, {
-        onLoopDetected: (query) => {
-          if (loopReported) return;
-          loopReported = true;
-          log.error({ qname: query.lowerName, qtype: query.type }, 'forwarding loop: a query we forwarded came back to us; check --upstream (answering SERVFAIL)');
-        },
-      }),
-    );
+    const forward = createForwardStage(upstreamClient, {
+      onLoopDetected: (query) => {
+        if (loopReported) return;
+        loopReported = true;
+        log.error({ qname: query.lowerName, qtype: query.type }, 'forwarding loop: a query we forwarded came back to us; check --upstream (answering SERVFAIL)');
+      },
+    });
+    outOfZone.push(replyCache.stage, forward);
+    // ExternalName targets outside the zone go through the same cache and upstream (RFC 1034 §4.3.2).
+    const cacheStage = replyCache.stage;
+    chase = {
+      lookup: (query) => cacheStage(query, (q) => forward(q, refuseOutOfZone)),
+      maxEntries: options.cacheSize,
+      ...(options.allowRecursion ? { mayRecurse: options.allowRecursion } : {}),
+      ...(input.now ? { now: input.now } : {}),
+    };
   }
   const resolve = createResolver(registryRef, {
     zone: options.clusterDomain,
@@ -137,6 +146,7 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
     defaultNamespace: options.defaultNamespace,
     nameServerAddresses: nsAddresses,
     outOfZone,
+    ...(chase ? { chase } : {}),
   });
   const recursionAvailable = options.upstream !== 'none';
   const observing = metrics !== undefined || options.logQueries;

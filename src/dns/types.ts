@@ -67,6 +67,16 @@ export interface SOARecord extends RecordBase {
   readonly expire: number;
   readonly minimum: number;
 }
+/**
+ * A record of a type we do not model, as an upstream sent it (class IN): its TYPE number and RDATA,
+ * with any compressed names in the RDATA already expanded (RFC 3597 §4), so it can be written anywhere.
+ * Example, an MX from an upstream: `{ type: 'OPAQUE', name: 'example.org', ttl: 300, rrtype: 15, rdata: <0 10 4 mail …> }`.
+ */
+export interface OpaqueRecord extends RecordBase {
+  readonly type: 'OPAQUE';
+  readonly rrtype: number;
+  readonly rdata: Uint8Array;
+}
 
 /** One resource record, discriminated by `type`. */
 export type ResourceRecord =
@@ -77,7 +87,8 @@ export type ResourceRecord =
   | NSRecord
   | TXTRecord
   | SRVRecord
-  | SOARecord;
+  | SOARecord
+  | OpaqueRecord;
 export type ResourceRecordType = ResourceRecord['type'];
 
 /** The EDNS(0) parameters a query carried in its OPT record (RFC 6891 §6.1.2). */

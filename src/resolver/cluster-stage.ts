@@ -3,15 +3,19 @@ import { ExtendedError, servfail } from '../dns/outcomes.js';
 import type { RegistryRef } from '../registry/registry-ref.js';
 import { answerClusterName, isInZone, negativeAnswers, type ClusterZoneOptions } from './cluster-answers.js';
 import { createAnswerMemo } from './answer-memo.js';
+import type { CnameChaser } from './cname-chase.js';
 import type { Stage } from './stage.js';
 
 export interface ClusterStageOptions extends ClusterZoneOptions {
   /** Lowercase cluster domain without the trailing dot. */
   readonly zone: string;
+  /** Completes chains that leave the zone (forwarding on); without it an ExternalName is its CNAME alone. */
+  readonly chaser?: CnameChaser;
 }
 
 export function createClusterStage(registryRef: RegistryRef, options: ClusterStageOptions): Stage {
   const memo = createAnswerMemo();
+  const chaser = options.chaser;
   const notReady = servfail({ code: ExtendedError.NOT_READY, text: 'registry not loaded yet' });
   return (query, next) => {
     if (!isInZone(query.lowerName, options.zone)) return next(query);
@@ -19,12 +23,14 @@ export function createClusterStage(registryRef: RegistryRef, options: ClusterSta
     // Before the first registry loads, say "try later" rather than a cacheable NXDOMAIN.
     if (!registry) return notReady;
     // Misses are shared objects already; memoising them would only let random names fill the memo.
-    return memo.get(
+    const answer = memo.get(
       registry,
       query.lowerName,
       query.type,
       () => answerClusterName(registry, options, query.lowerName, query.type),
       (answer) => answer.rcode === 0 ? answer !== negativeAnswers(registry).nodata : answer !== negativeAnswers(registry).nxdomain,
     );
+    // Only a chain that leaves the zone goes async; every other answer is returned as it is.
+    return chaser === undefined ? answer : chaser.complete(registry, query, answer);
   };
 }

@@ -2,6 +2,7 @@
 import type { RegistryRef } from '../registry/registry-ref.js';
 import type { PodMode } from './cluster-answers.js';
 import { createClusterStage } from './cluster-stage.js';
+import { createCnameChaser, type CnameChaseOptions } from './cname-chase.js';
 import { createGuardStage } from './guard-stage.js';
 import { refuseOutOfZone } from './refuse-stage.js';
 import { createReverseStage } from './reverse-stage.js';
@@ -15,15 +16,22 @@ export interface ResolverOptions {
   readonly nameServerAddresses: readonly string[];
   /** Stages that answer what the registry does not (cache, forward); none means REFUSED. */
   readonly outOfZone?: readonly Stage[];
+  /**
+   * With forwarding on: how CNAME chains that leave the zone (ExternalName) are completed upstream.
+   * Without it such an answer is the CNAME alone.
+   */
+  readonly chase?: CnameChaseOptions;
 }
 
 export function createResolver(registryRef: RegistryRef, options: ResolverOptions): Next {
-  const zoneOptions = {
+  const baseOptions = {
     zone: options.zone,
     podMode: options.podMode,
     nameServerAddresses: options.nameServerAddresses,
     defaultNamespace: options.defaultNamespace,
   };
+  const chaser = options.chase ? createCnameChaser(baseOptions, options.chase) : undefined;
+  const zoneOptions = chaser ? { ...baseOptions, chaser } : baseOptions;
   return compose(
     [
       createGuardStage(),

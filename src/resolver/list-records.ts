@@ -28,7 +28,15 @@ export function recordData(r: ResourceRecord): string {
       return `${r.priority} ${r.weight} ${r.port} ${r.target}.`;
     case 'SOA':
       return `${r.mname}. ${r.rname}. ${r.serial} ${r.refresh} ${r.retry} ${r.expire} ${r.minimum}`;
+    case 'OPAQUE':
+      return opaqueData(r.rdata);
   }
+}
+
+/** RFC 3597 §5 generic RDATA: `\# <length> <hex>`. */
+export function opaqueData(rdata: Uint8Array): string {
+  const hex = Array.from(rdata, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `\\# ${rdata.length}${hex ? ` ${hex}` : ''}`;
 }
 
 export function listRecords(registry: Registry, options: ClusterZoneOptions): RecordRow[] {

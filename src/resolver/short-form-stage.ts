@@ -8,11 +8,14 @@ import type { CNAMERecord, DomainName, RecordsAnswer } from '../dns/types.js';
 import type { Registry } from '../registry/registry.js';
 import type { RegistryRef } from '../registry/registry-ref.js';
 import { answerClusterName, isInZone, podNameExists, type ClusterZoneOptions } from './cluster-answers.js';
+import type { CnameChaser } from './cname-chase.js';
 import type { Stage } from './stage.js';
 import { createAnswerMemo } from './answer-memo.js';
 
 export interface ShortFormOptions extends ClusterZoneOptions {
   readonly defaultNamespace: string;
+  /** Completes chains that leave the zone (a short form of an ExternalName), as the cluster stage does. */
+  readonly chaser?: CnameChaser;
 }
 
 /**
@@ -51,6 +54,7 @@ export function createShortFormStage(registryRef: RegistryRef, options: ShortFor
     if (!registry) return next(query);
     const target = expandShortForm(registry, options, query.lowerName);
     if (target === undefined) return next(query);
-    return memo.get(registry, query.lowerName, query.type, () => answerShortForm(registry, options, query.lowerName, target, query.type));
+    const answer = memo.get(registry, query.lowerName, query.type, () => answerShortForm(registry, options, query.lowerName, target, query.type));
+    return options.chaser === undefined ? answer : options.chaser.complete(registry, query, answer);
   };
 }

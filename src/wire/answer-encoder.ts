@@ -2,7 +2,7 @@
  * Encodes responses: a RecordsAnswer through dns2's record codec, relayed upstream bytes with the
  * id rewritten, and the error replies (FORMERR, NOTIMP, BADVERS). Applies EDNS and UDP truncation.
  */
-import type { Answer, Edns, Query, RecordsAnswer, ResourceRecord, TransportKind } from '../dns/types.js';
+import type { Answer, Edns, OpaqueRecord, Query, RecordsAnswer, ResourceRecord, TransportKind } from '../dns/types.js';
 import { Rcode } from '../dns/types.js';
 import { createWriter, encodeName, rdataCodecs, type Dns2Writer } from './dns2-codec.js';
 import type { QueryVerdict, RequestEcho } from './query-decoder.js';
@@ -52,7 +52,16 @@ function writeHeader(out: Uint8Array, h: HeaderFields, counts: [number, number, 
   }
 }
 
-function dns2Record(r: ResourceRecord): object {
+/** The rest of a record we relay without modelling it: TYPE, class IN, TTL, and its RDATA as is. */
+function writeOpaque(writer: Dns2Writer, r: OpaqueRecord): void {
+  writer.write(r.rrtype, 16);
+  writer.write(1, 16); // IN
+  writer.write(wireTtl(r.ttl), 32);
+  writer.write(r.rdata.length, 16);
+  for (const byte of r.rdata) writer.write(byte, 8);
+}
+
+function dns2Record(r: Exclude<ResourceRecord, OpaqueRecord>): object {
   switch (r.type) {
     case 'A':
     case 'AAAA':
@@ -112,6 +121,10 @@ const wireTtl = (ttl: number): number => (ttl > 0 ? Math.min(Math.floor(ttl), 0x
  */
 function writeRecord(writer: Dns2Writer, r: ResourceRecord): void {
   writeOwnerName(writer, r.name);
+  if (r.type === 'OPAQUE') {
+    writeOpaque(writer, r);
+    return;
+  }
   writer.write(TYPE_CODES[r.type], 16);
   writer.write(1, 16); // IN
   writer.write(wireTtl(r.ttl), 32);

@@ -19,6 +19,9 @@ export function recordText(r: ResourceRecord): string {
       return `${head} ${r.priority} ${r.weight} ${r.port} ${fqdn(r.target)}`;
     case 'SOA':
       return `${head} ${fqdn(r.mname)} ${fqdn(r.rname)} ${r.serial} ${r.refresh} ${r.retry} ${r.expire} ${r.minimum}`;
+    case 'OPAQUE':
+      // RFC 3597 §5: unknown types as TYPEnnn with generic RDATA.
+      return `${fqdn(r.name)} ${r.ttl} IN TYPE${r.rrtype} \\# ${r.rdata.length} ${Buffer.from(r.rdata).toString('hex')}`;
   }
 }
 
