@@ -172,6 +172,11 @@ describe('kubernetes source: sync and events', () => {
     await pollUntil(() => (h.sink.objects.has('service/shop/api') ? undefined : true));
     expect(h.sink.calls.filter((c) => c.endsWith('service/shop/api'))).toEqual(['upsert service/shop/api', 'upsert service/shop/api', 'remove service/shop/api']);
 
+    // A selector is the cluster's business (its EndpointSlices come from the API), so none is kept.
+    h.api.put('services', { ...service('shop', 'sel', '10.96.0.77'), spec: { ...(service('shop', 'sel', '10.96.0.77').spec as object), selector: { app: 'sel' } } });
+    await pollUntil(() => h.sink.objects.get('service/shop/sel'));
+    expect(h.sink.objects.get('service/shop/sel')!.services[0]).not.toHaveProperty('selector');
+
     // Other resources move the version on; a bookmark carries it to this watch.
     h.api.put('namespaces', namespace('later'));
     h.api.bookmark();
