@@ -1,75 +1,110 @@
 /** Command line and environment → a command and its options. Flags win over CLUSTER_DNS_* variables. */
 import { parseArgs } from 'node:util';
+import { didYouMean } from './did-you-mean.js';
 import { ConfigError } from './errors.js';
+import { LOG_FORMATS, type LogFormat } from './log.js';
 import { parseUpstream, type DnsServerOptions, type UpstreamAddress } from './options.js';
-import type { PodMode } from './resolver/cluster-answers.js';
 import type { KubernetesOptions } from './kubernetes/kubernetes-options.js';
 
-export type Command = 'serve' | 'check' | 'records' | 'probe' | 'help' | 'version';
+export type Command = 'serve' | 'check' | 'records' | 'explain' | 'probe' | 'help' | 'version';
+export type OutputFormat = 'table' | 'json' | 'hosts';
 
 export interface CommandLine {
   readonly command: Command;
   readonly options: DnsServerOptions;
   /** `--upstream` was not given: the caller reads /etc/resolv.conf. */
   readonly upstreamFromSystem: boolean;
-  readonly output: 'table' | 'json';
+  /** `--zones` was not given: `./zones` is only a guess, and a missing one gets a hint. */
+  readonly zonesDefaulted: boolean;
+  readonly output: OutputFormat;
+  /** Unset: the caller picks pretty on a terminal, JSON otherwise. */
+  readonly logFormat: LogFormat | undefined;
+  /** Positional arguments after the command (`explain NAME [TYPE]`). */
+  readonly args: readonly string[];
+  /** Where each option's value came from (`--port`, `CLUSTER_DNS_PORT`), to name it in errors. */
+  readonly sources: Readonly<Record<string, string>>;
 }
 
-/** Every flag, its environment variable, and its help line: one table drives parsing and `--help`. */
-export const FLAGS = {
-  zones: { type: 'string', multiple: true, env: 'CLUSTER_DNS_ZONES', help: 'registry file or directory, repeatable (env: comma-separated)', default: './zones' },
-  host: { type: 'string', env: 'CLUSTER_DNS_HOST', help: 'listen address for UDP and TCP', default: '127.0.0.1' },
-  port: { type: 'string', env: 'CLUSTER_DNS_PORT', help: 'listen port for UDP and TCP (0 = any free port)', default: '1053' },
-  'cluster-domain': { type: 'string', env: 'CLUSTER_DNS_CLUSTER_DOMAIN', help: 'authoritative cluster domain', default: 'cluster.local' },
-  'default-namespace': { type: 'string', env: 'CLUSTER_DNS_DEFAULT_NAMESPACE', help: 'namespace of a bare <svc> short form', default: 'default' },
-  ttl: { type: 'string', env: 'CLUSTER_DNS_TTL', help: 'TTL of cluster records, seconds', default: '5' },
-  pods: { type: 'string', env: 'CLUSTER_DNS_PODS', help: 'pod records: disabled | insecure | verified', default: 'insecure' },
-  upstream: { type: 'string', env: 'CLUSTER_DNS_UPSTREAM', help: 'comma-separated IP[:port] upstreams, or none', default: 'nameservers of /etc/resolv.conf' },
-  'allow-recursion': { type: 'string', env: 'CLUSTER_DNS_ALLOW_RECURSION', help: 'comma-separated CIDRs that may use forwarding (others: REFUSED)', default: 'everyone' },
-  'service-cidr': { type: 'string', env: 'CLUSTER_DNS_SERVICE_CIDR', help: 'Service ranges (ClusterIP allocation, reverse zones): one IPv4 and/or one IPv6 CIDR, comma-separated', default: '10.96.0.0/12,fd00:10:96::/108' },
-  'pod-cidr': { type: 'string', env: 'CLUSTER_DNS_POD_CIDR', help: 'Pod ranges (simulated Pods, reverse zones): one IPv4 and/or one IPv6 CIDR, comma-separated', default: '10.244.0.0/16,fd00:10:244::/56' },
-  'upstream-timeout': { type: 'string', env: 'CLUSTER_DNS_UPSTREAM_TIMEOUT', help: 'per-try upstream timeout, ms', default: '2000' },
-  cache: { type: 'string', env: 'CLUSTER_DNS_CACHE', help: 'forwarded replies cached (entries, LRU); 0 = off', default: '10000' },
-  'upstream-max-in-flight': { type: 'string', env: 'CLUSTER_DNS_UPSTREAM_MAX_IN_FLIGHT', help: 'upstream queries in flight at once; beyond it SERVFAIL', default: '1000' },
-  'tcp-max-connections': { type: 'string', env: 'CLUSTER_DNS_TCP_MAX_CONNECTIONS', help: 'concurrent TCP connections; at the cap the one idle longest makes room', default: '256' },
-  'tcp-max-in-flight': { type: 'string', env: 'CLUSTER_DNS_TCP_MAX_IN_FLIGHT', help: 'queries in flight per TCP connection', default: '32' },
-  'tcp-idle-timeout': { type: 'string', env: 'CLUSTER_DNS_TCP_IDLE_TIMEOUT', help: 'close a TCP connection idle this long, ms', default: '10000' },
-  'tcp-busy-idle-timeout': { type: 'string', env: 'CLUSTER_DNS_TCP_BUSY_IDLE_TIMEOUT', help: 'idle timeout above 3/4 of --tcp-max-connections, ms', default: '1000' },
-  'tcp-slow-timeout': { type: 'string', env: 'CLUSTER_DNS_TCP_SLOW_TIMEOUT', help: 'close a TCP connection that takes longer to send one message, ms', default: '5000' },
-  'tcp-max-buffered': { type: 'string', env: 'CLUSTER_DNS_TCP_MAX_BUFFERED', help: 'bytes held per TCP connection (>= 65537)', default: '262144' },
-  'log-level': { type: 'string', env: 'CLUSTER_DNS_LOG_LEVEL', help: 'fatal | error | warn | info | debug | trace | silent', default: 'info' },
-  http: { type: 'string', env: 'CLUSTER_DNS_HTTP', help: 'HTTP listener for /metrics, /health, /ready, /v1 API: HOST:PORT or off', default: '127.0.0.1:9153' },
-  'http-token': { type: 'string', env: 'CLUSTER_DNS_HTTP_TOKEN', help: 'bearer token for /v1 (required off loopback)', default: '' },
-  'shutdown-grace': { type: 'string', env: 'CLUSTER_DNS_SHUTDOWN_GRACE', help: 'on SIGTERM keep answering this long (not ready), ms', default: '5000' },
-  'log-queries': { type: 'boolean', env: 'CLUSTER_DNS_LOG_QUERIES', help: 'log one line per query', default: 'false' },
-  watch: { type: 'string', env: 'CLUSTER_DNS_WATCH', help: 'reload when files under --zones change: true | false', default: 'true' },
-  strict: { type: 'boolean', env: 'CLUSTER_DNS_STRICT', help: 'any registry error is fatal at start-up', default: 'false' },
-  kubeconfig: { type: 'string', env: 'CLUSTER_DNS_KUBECONFIG', help: 'mirror the cluster of this kubeconfig (paths joined with ":" merge as $KUBECONFIG)', default: 'off' },
-  'kube-context': { type: 'string', env: 'CLUSTER_DNS_KUBE_CONTEXT', help: 'kubeconfig context to use instead of current-context', default: '' },
-  kubernetes: { type: 'string', env: 'CLUSTER_DNS_KUBERNETES', help: 'mirror a cluster: in-cluster (service account) | auto (in-cluster, else $KUBECONFIG or ~/.kube/config) | off', default: 'off' },
-  namespaces: { type: 'string', env: 'CLUSTER_DNS_NAMESPACES', help: 'comma-separated namespaces to mirror from the cluster', default: 'all' },
-  labels: { type: 'string', env: 'CLUSTER_DNS_LABELS', help: 'label selector for mirrored objects (app=web,tier!=cache)', default: '' },
-  output: { type: 'string', env: 'CLUSTER_DNS_OUTPUT', help: 'records: table | json', default: 'table' },
-  help: { type: 'boolean', short: 'h', env: undefined, help: 'show this help', default: '' },
-  version: { type: 'boolean', env: undefined, help: 'print the version', default: '' },
-} as const;
+/**
+ * How a flag's text becomes an option value: `string` as is; `int` a whole number; `switch` a flag
+ * with no value (its variable true/false); `bool` a flag taking true/false; `list` comma-separated.
+ */
+type FlagValue = 'string' | 'int' | 'switch' | 'bool' | 'list';
 
-const COMMANDS: readonly Command[] = ['serve', 'check', 'records', 'probe'];
+interface FlagSpec {
+  readonly env: string | undefined;
+  readonly help: string;
+  readonly default: string;
+  /** The library option it sets; absent for CLI-only flags (output, help, version). */
+  readonly option?: keyof DnsServerOptions;
+  readonly value: FlagValue;
+  readonly short?: string;
+}
+
+/**
+ * Every flag, its environment variable, help line and library option: one table drives parsing,
+ * `--help` and error labels. A new library option needs one row here (and one in OPTION_SPECS).
+ */
+export const FLAGS: Readonly<Record<string, FlagSpec>> = {
+  zones: { value: 'list', option: 'zones', env: 'CLUSTER_DNS_ZONES', help: 'registry file or directory, repeatable (env: comma-separated)', default: './zones' },
+  host: { value: 'string', option: 'host', env: 'CLUSTER_DNS_HOST', help: 'listen address for UDP and TCP', default: '127.0.0.1' },
+  port: { value: 'int', option: 'port', env: 'CLUSTER_DNS_PORT', help: 'listen port for UDP and TCP (0 = any free port)', default: '1053' },
+  'cluster-domain': { value: 'string', option: 'clusterDomain', env: 'CLUSTER_DNS_CLUSTER_DOMAIN', help: 'authoritative cluster domain', default: 'cluster.local' },
+  'default-namespace': { value: 'string', option: 'defaultNamespace', env: 'CLUSTER_DNS_DEFAULT_NAMESPACE', help: 'namespace of a bare <svc> short form', default: 'default' },
+  ttl: { value: 'int', option: 'ttl', env: 'CLUSTER_DNS_TTL', help: 'TTL of cluster records, seconds', default: '5' },
+  pods: { value: 'string', option: 'pods', env: 'CLUSTER_DNS_PODS', help: 'pod records: disabled | insecure | verified', default: 'insecure' },
+  upstream: { value: 'string', option: 'upstream', env: 'CLUSTER_DNS_UPSTREAM', help: 'comma-separated IP[:port] upstreams, or none', default: 'nameservers of /etc/resolv.conf' },
+  'allow-recursion': { value: 'list', option: 'allowRecursion', env: 'CLUSTER_DNS_ALLOW_RECURSION', help: 'comma-separated CIDRs that may use forwarding (others: REFUSED)', default: 'everyone' },
+  'service-cidr': { value: 'list', option: 'serviceCidrs', env: 'CLUSTER_DNS_SERVICE_CIDR', help: 'Service ranges (ClusterIP allocation, reverse zones): one IPv4 and/or one IPv6 CIDR, comma-separated', default: '10.96.0.0/12,fd00:10:96::/108' },
+  'pod-cidr': { value: 'list', option: 'podCidrs', env: 'CLUSTER_DNS_POD_CIDR', help: 'Pod ranges (simulated Pods, reverse zones): one IPv4 and/or one IPv6 CIDR, comma-separated', default: '10.244.0.0/16,fd00:10:244::/56' },
+  'upstream-timeout': { value: 'int', option: 'upstreamTimeoutMs', env: 'CLUSTER_DNS_UPSTREAM_TIMEOUT', help: 'per-try upstream timeout, ms', default: '2000' },
+  cache: { value: 'int', option: 'cacheSize', env: 'CLUSTER_DNS_CACHE', help: 'forwarded replies cached (entries, LRU); 0 = off', default: '10000' },
+  'upstream-max-in-flight': { value: 'int', option: 'upstreamMaxInFlight', env: 'CLUSTER_DNS_UPSTREAM_MAX_IN_FLIGHT', help: 'upstream queries in flight at once; beyond it SERVFAIL', default: '1000' },
+  'tcp-max-connections': { value: 'int', option: 'tcpMaxConnections', env: 'CLUSTER_DNS_TCP_MAX_CONNECTIONS', help: 'concurrent TCP connections; at the cap the one idle longest makes room', default: '256' },
+  'tcp-busy-idle-timeout': { value: 'int', option: 'tcpBusyIdleTimeoutMs', env: 'CLUSTER_DNS_TCP_BUSY_IDLE_TIMEOUT', help: 'idle timeout above 3/4 of --tcp-max-connections, ms', default: '1000' },
+  'tcp-max-in-flight': { value: 'int', option: 'tcpMaxInFlight', env: 'CLUSTER_DNS_TCP_MAX_IN_FLIGHT', help: 'queries in flight per TCP connection', default: '32' },
+  'tcp-idle-timeout': { value: 'int', option: 'tcpIdleTimeoutMs', env: 'CLUSTER_DNS_TCP_IDLE_TIMEOUT', help: 'close a TCP connection idle this long, ms', default: '10000' },
+  'tcp-slow-timeout': { value: 'int', option: 'tcpSlowTimeoutMs', env: 'CLUSTER_DNS_TCP_SLOW_TIMEOUT', help: 'close a TCP connection that takes longer to send one message, ms', default: '5000' },
+  'tcp-max-buffered': { value: 'int', option: 'tcpMaxBufferedBytes', env: 'CLUSTER_DNS_TCP_MAX_BUFFERED', help: 'bytes held per TCP connection (>= 65537)', default: '262144' },
+  'log-level': { value: 'string', option: 'logLevel', env: 'CLUSTER_DNS_LOG_LEVEL', help: 'fatal | error | warn | info | debug | trace | silent', default: 'info' },
+  'log-format': { value: 'string', env: 'CLUSTER_DNS_LOG_FORMAT', help: 'pretty | json', default: 'pretty on a terminal, else json' },
+  http: { value: 'string', option: 'http', env: 'CLUSTER_DNS_HTTP', help: 'HTTP listener for /metrics, /health, /ready, /v1 API: HOST:PORT or off', default: '127.0.0.1:9153' },
+  'http-token': { value: 'string', option: 'httpToken', env: 'CLUSTER_DNS_HTTP_TOKEN', help: 'bearer token for /v1 (required off loopback)', default: '' },
+  'shutdown-grace': { value: 'int', option: 'shutdownGraceMs', env: 'CLUSTER_DNS_SHUTDOWN_GRACE', help: 'on SIGTERM keep answering this long (not ready), ms; SIGINT skips it', default: '5000' },
+  'log-queries': { value: 'switch', option: 'logQueries', env: 'CLUSTER_DNS_LOG_QUERIES', help: 'log one line per query', default: 'false' },
+  watch: { value: 'bool', option: 'watch', env: 'CLUSTER_DNS_WATCH', help: 'reload when files under --zones change: true | false', default: 'true' },
+  strict: { value: 'switch', option: 'strict', env: 'CLUSTER_DNS_STRICT', help: 'any registry error is fatal at start-up', default: 'false' },
+  kubeconfig: { value: 'string', env: 'CLUSTER_DNS_KUBECONFIG', help: 'mirror the cluster of this kubeconfig (paths joined with ":" merge as $KUBECONFIG)', default: 'off' },
+  'kube-context': { value: 'string', env: 'CLUSTER_DNS_KUBE_CONTEXT', help: 'kubeconfig context to use instead of current-context', default: '' },
+  kubernetes: { value: 'string', env: 'CLUSTER_DNS_KUBERNETES', help: 'mirror a cluster: in-cluster (service account) | auto (in-cluster, else $KUBECONFIG or ~/.kube/config) | off', default: 'off' },
+  namespaces: { value: 'string', env: 'CLUSTER_DNS_NAMESPACES', help: 'comma-separated namespaces to mirror from the cluster', default: 'all' },
+  labels: { value: 'string', env: 'CLUSTER_DNS_LABELS', help: 'label selector for mirrored objects (app=web,tier!=cache)', default: '' },
+  output: { value: 'string', env: 'CLUSTER_DNS_OUTPUT', help: 'records: table | json | hosts; explain: text | json', default: 'table / text' },
+  help: { value: 'switch', short: 'h', env: undefined, help: 'show this help', default: '' },
+  version: { value: 'switch', env: undefined, help: 'print the version', default: '' },
+};
+
+const COMMANDS: readonly Command[] = ['serve', 'check', 'records', 'explain', 'probe', 'help', 'version'];
+
+/** What each command does, for `--help`; every command is listed. */
+const COMMAND_HELP: Readonly<Record<Command, string>> = {
+  serve: 'answer DNS for the registry (default)',
+  check: 'validate the registry, print diagnostics and a summary; exit 1 on errors',
+  records: 'print every name the registry answers (--output table | json | hosts)',
+  explain: 'explain NAME [TYPE]: the answer the server would give, and why (--output text | json)',
+  probe: 'ask a running server (--host, --port) for dns-version TXT; one line, exit 0 when healthy',
+  help: 'show this help',
+  version: 'print the version',
+};
 
 export function helpText(): string {
-  const lines = [
-    'Usage: cluster-dns [serve|check|records|probe] [flags]',
-    '',
-    '  serve    answer DNS for the registry (default)',
-    '  check    validate the registry, print diagnostics and a summary; exit 1 on errors',
-    '  records  print every name the registry answers',
-    '',
-    'Flags (each also from its environment variable; flags win):',
-  ];
+  const lines = ['Usage: cluster-dns [command] [flags]', '', 'Commands:'];
+  for (const command of COMMANDS) lines.push(`  ${command.padEnd(9)}${COMMAND_HELP[command]}`);
+  lines.push('', 'Flags (each also from its environment variable; flags win):');
   for (const [name, flag] of Object.entries(FLAGS)) {
     const env = flag.env ? ` [${flag.env}]` : '';
     const dflt = flag.default ? ` (default: ${flag.default})` : '';
-    lines.push(`  --${name.padEnd(20)} ${flag.help}${dflt}${env}`);
+    lines.push(`  --${name.padEnd(22)} ${flag.help}${dflt}${env}`);
   }
   return lines.join('\n');
 }
@@ -77,105 +112,127 @@ export function helpText(): string {
 /** Parses argv (without node and script) and env; throws ConfigError with one clear line. */
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): CommandLine {
   const spec = Object.fromEntries(
-    Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.type, ...('multiple' in flag ? { multiple: true } : {}), ...('short' in flag ? { short: flag.short } : {}) }]),
-  ) as Parameters<typeof parseArgs>[0] extends infer P ? (P extends { options?: infer O } ? O : never) : never;
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({ args: [...argv], options: spec, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new ConfigError((error as Error).message.split('\n')[0] ?? 'bad command line');
+    Object.entries(FLAGS).map(([name, flag]) => [
+      name,
+      { type: flag.value === 'switch' ? 'boolean' : 'string', ...(flag.option === 'zones' ? { multiple: true } : {}), ...(flag.short ? { short: flag.short } : {}) },
+    ]),
+  ) as NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+  // Not strict: we check the tokens ourselves, so an unknown flag gets "did you mean" and no raw parseArgs text.
+  const parsed = parseArgs({ args: [...argv], options: spec, allowPositionals: true, strict: false, tokens: true });
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    const flag = FLAGS[token.name];
+    const shown = token.rawName;
+    if (!flag) throw new ConfigError(`unknown option ${shown}${didYouMean(token.name, Object.keys(FLAGS), (n) => `--${n}`)}`);
+    if (flag.value === 'switch' && token.value !== undefined) throw new ConfigError(`${shown} takes no value (got "${token.value}")`);
+    if (flag.value !== 'switch' && token.value === undefined) throw new ConfigError(`${shown} needs a value`);
   }
   const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
-  if (values.help) return { command: 'help', options: {}, upstreamFromSystem: false, output: 'table' };
-  if (values.version) return { command: 'version', options: {}, upstreamFromSystem: false, output: 'table' };
+  const [first, ...rest] = parsed.positionals;
+  const sources: Record<string, string> = {};
+  const base = { upstreamFromSystem: false, zonesDefaulted: false, output: 'table' as const, logFormat: undefined, args: [], sources, options: {} };
+  if (values.help || first === 'help') return { ...base, command: 'help' };
+  if (values.version || first === 'version') return { ...base, command: 'version' };
 
-  const [first, ...extra] = parsed.positionals;
   const command = (first ?? 'serve') as Command;
-  if (!COMMANDS.includes(command)) throw new ConfigError(`unknown command "${first}" (expected ${COMMANDS.join(', ')})`);
-  if (extra.length > 0) throw new ConfigError(`unexpected argument "${extra[0]}"`);
+  if (!COMMANDS.includes(command)) throw new ConfigError(`unknown command "${first}"${didYouMean(first!, COMMANDS) || ` (expected ${COMMANDS.join(', ')})`}`);
+  const maxArgs = command === 'explain' ? 2 : 0;
+  if (rest.length > maxArgs) throw new ConfigError(`unexpected argument "${rest[maxArgs]}"`);
+  if (command === 'explain' && rest.length === 0) throw new ConfigError('explain: which name? (cluster-dns explain NAME [TYPE])');
 
-  const str = (name: keyof typeof FLAGS): string | undefined => {
+  /** The raw text of a flag, or of its variable when the flag is absent; records which one it was. */
+  const raw = (name: string): string | undefined => {
     const v = values[name];
-    if (typeof v === 'string') return v;
-    const e = FLAGS[name].env;
+    if (typeof v === 'string') return remember(name, `--${name}`, v);
+    const e = FLAGS[name]!.env;
     const fromEnv = e ? env[e] : undefined;
-    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+    return fromEnv === undefined || fromEnv === '' ? undefined : remember(name, e!, fromEnv);
   };
-  const truth = (raw: string, label: string, expected: string): boolean => {
-    if (/^(1|true|yes|on)$/i.test(raw)) return true;
-    if (/^(0|false|no|off)$/i.test(raw)) return false;
-    throw new ConfigError(`${label}: "${raw}" is not ${expected}`);
+  const remember = (name: string, label: string, value: string): string => {
+    const option = FLAGS[name]!.option;
+    if (option) sources[option] = label;
+    return value;
   };
-  /** A presence flag (`--strict`), or its variable set to true/false. */
-  const bool = (name: keyof typeof FLAGS): boolean | undefined => {
-    if (values[name] === true) return true;
-    const e = FLAGS[name].env;
-    const raw = e ? env[e] : undefined;
-    return raw === undefined || raw === '' ? undefined : truth(raw, e!, 'a boolean (true/false)');
-  };
-  /** A flag that takes a value (`--watch false`). */
-  const boolText = (name: keyof typeof FLAGS): boolean | undefined => {
-    const raw = str(name);
-    return raw === undefined ? undefined : truth(raw, name, 'true or false');
-  };
-  const int = (name: keyof typeof FLAGS): number | undefined => {
-    const raw = str(name);
-    if (raw === undefined) return undefined;
-    if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name}: "${raw}" is not a whole number`);
-    return Number(raw);
+  const truth = (text: string, label: string, expected: string): boolean => {
+    if (/^(1|true|yes|on)$/i.test(text)) return true;
+    if (/^(0|false|no|off)$/i.test(text)) return false;
+    throw new ConfigError(`${label}: "${text}" is not ${expected}`);
   };
 
-  /** A comma-separated list; checked by resolveOptions, which names the option. */
-  const list = (name: keyof typeof FLAGS): string[] | undefined => str(name)?.split(',').map((item) => item.trim()).filter(Boolean);
+  /** One flag's value in the type its option takes, or undefined when neither flag nor variable is set. */
+  const read = (name: string, flag: FlagSpec): unknown => {
+    if (flag.value === 'switch') {
+      if (values[name] === true) {
+        remember(name, `--${name}`, 'true');
+        return true;
+      }
+      const text = flag.env ? env[flag.env] : undefined;
+      return text === undefined || text === '' ? undefined : truth(remember(name, flag.env!, text), flag.env!, 'a boolean (true/false)');
+    }
+    if (flag.option === 'zones') {
+      const given = values[name] as string[] | undefined;
+      if (given && given.length > 0) {
+        remember(name, `--${name}`, '');
+        return given;
+      }
+    }
+    const text = raw(name);
+    if (text === undefined) return undefined;
+    const label = sources[flag.option ?? ''] ?? `--${name}`;
+    switch (flag.value) {
+      case 'int':
+        if (!/^\d+$/.test(text.trim())) throw new ConfigError(`${label}: "${text}" is not a whole number`);
+        return Number(text);
+      case 'bool':
+        return truth(text, label, 'true or false');
+      case 'list':
+        return text.split(',').map((t) => t.trim()).filter(Boolean);
+      default:
+        return text;
+    }
+  };
 
-  const zonesFlag = values.zones as string[] | undefined;
-  const zonesEnv = env.CLUSTER_DNS_ZONES;
-  const zones = zonesFlag && zonesFlag.length > 0 ? zonesFlag : zonesEnv ? zonesEnv.split(',').map((z) => z.trim()).filter(Boolean) : ['./zones'];
-
-  const upstreamText = str('upstream');
-  let upstream: readonly UpstreamAddress[] | 'none' | undefined;
+  const options: Record<string, unknown> = {};
+  for (const [name, flag] of Object.entries(FLAGS)) {
+    if (!flag.option) continue;
+    const value = read(name, flag);
+    if (value !== undefined) options[flag.option] = value;
+  }
+  const zonesDefaulted = options.zones === undefined;
+  if (zonesDefaulted) options.zones = ['./zones'];
+  // The default listener is a convenience: if its port is taken, the server runs without it.
+  if (options.http === undefined) Object.assign(options, { http: '127.0.0.1:9153', httpOptional: true });
+  options.shutdownGraceMs ??= 5000;
+  const upstreamText = options.upstream as string | undefined;
   if (upstreamText !== undefined) {
-    upstream = upstreamText.trim().toLowerCase() === 'none' ? 'none' : upstreamText.split(',').filter((s) => s.trim() !== '').map(parseUpstream);
-    if (upstream !== 'none' && upstream.length === 0) throw new ConfigError('upstream: empty list (use "none" to turn forwarding off)');
+    // Checked here too, so the error names the flag or variable it came from.
+    const list: readonly UpstreamAddress[] | 'none' =
+      upstreamText.trim().toLowerCase() === 'none' ? 'none' : upstreamText.split(',').filter((u) => u.trim() !== '').map((u) => withLabel(sources.upstream, () => parseUpstream(u)));
+    if (list !== 'none' && list.length === 0) throw new ConfigError(`${sources.upstream}: empty list (use "none" to turn forwarding off)`);
+    options.upstream = list;
   }
 
-  const kubernetes = kubernetesOptions(str('kubernetes'), str('kubeconfig'), str('kube-context'), str('namespaces'), str('labels'));
+  // The kubernetes option gathers five flags into one object.
+  const kubernetes = kubernetesOptions(raw('kubernetes'), raw('kubeconfig'), raw('kube-context'), raw('namespaces'), raw('labels'));
+  if (kubernetes) options.kubernetes = kubernetes;
 
-  const output = str('output') ?? 'table';
-  if (output !== 'table' && output !== 'json') throw new ConfigError(`output: "${output}" must be table or json`);
-
-  const options: DnsServerOptions = {
-    zones,
-    ...defined('host', str('host')),
-    ...defined('port', int('port')),
-    ...defined('clusterDomain', str('cluster-domain')),
-    ...defined('defaultNamespace', str('default-namespace')),
-    ...defined('ttl', int('ttl')),
-    ...defined('pods', str('pods') as PodMode | undefined),
-    ...defined('upstream', upstream),
-    ...defined('upstreamTimeoutMs', int('upstream-timeout')),
-    ...defined('allowRecursion', str('allow-recursion')?.split(',').map((c) => c.trim()).filter(Boolean)),
-    ...defined('serviceCidrs', list('service-cidr')),
-    ...defined('podCidrs', list('pod-cidr')),
-    ...defined('cacheSize', int('cache')),
-    ...defined('upstreamMaxInFlight', int('upstream-max-in-flight')),
-    ...defined('tcpMaxConnections', int('tcp-max-connections')),
-    ...defined('tcpMaxInFlight', int('tcp-max-in-flight')),
-    ...defined('tcpIdleTimeoutMs', int('tcp-idle-timeout')),
-    ...defined('tcpBusyIdleTimeoutMs', int('tcp-busy-idle-timeout')),
-    ...defined('tcpSlowTimeoutMs', int('tcp-slow-timeout')),
-    ...defined('tcpMaxBufferedBytes', int('tcp-max-buffered')),
-    ...defined('logLevel', str('log-level')),
-    ...defined('strict', bool('strict')),
-    ...defined('watch', boolText('watch')),
-    // The default listener is a convenience: if its port is taken, the server runs without it.
-    ...(str('http') === undefined ? { http: '127.0.0.1:9153', httpOptional: true } : { http: str('http') }),
-    ...defined('httpToken', str('http-token')),
-    shutdownGraceMs: int('shutdown-grace') ?? 5000,
-    ...defined('logQueries', bool('log-queries')),
-    ...defined('kubernetes', kubernetes),
+  const output = raw('output') ?? (command === 'explain' ? 'text' : 'table');
+  const outputs = command === 'explain' ? ['text', 'table', 'json'] : ['table', 'json', 'hosts'];
+  if (!outputs.includes(output)) throw new ConfigError(`--output: "${output}" must be ${outputs.filter((o) => o !== 'table' || command !== 'explain').join(', ')}${didYouMean(output, outputs)}`);
+  const logFormat = raw('log-format');
+  if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new ConfigError(`--log-format: "${logFormat}" must be pretty or json${didYouMean(logFormat, LOG_FORMATS)}`);
+  }
+  return {
+    command,
+    options: options as DnsServerOptions,
+    upstreamFromSystem: upstreamText === undefined,
+    zonesDefaulted,
+    output: (output === 'text' ? 'table' : output) as OutputFormat,
+    logFormat: logFormat as LogFormat | undefined,
+    args: rest,
+    sources,
   };
-  return { command, options, upstreamFromSystem: upstream === undefined, output };
 }
 
 /** --kubernetes / --kubeconfig and their companions → the `kubernetes` option (undefined: off). */
@@ -199,6 +256,28 @@ function kubernetesOptions(mode: string | undefined, kubeconfig: string | undefi
 
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** Runs `parse`, relabelling a ConfigError from the option's name to the flag or variable it came from. */
+function withLabel<T>(label: string | undefined, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ConfigError && label) throw new ConfigError(error.message.replace(/^[\w-]+:/, `${label}:`), { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * A library ConfigError as the CLI user should read it: `clusterDomain: …` becomes
+ * `--cluster-domain: …` (or the variable it came from), so the line names what they typed.
+ */
+export function describeForCli(error: ConfigError, sources: Readonly<Record<string, string>>): string {
+  const option = error.option;
+  if (!option) return error.message;
+  const flag = Object.entries(FLAGS).find(([, f]) => f.option === option)?.[0];
+  const label = sources[option] ?? (flag ? `--${flag}` : option);
+  return error.message.startsWith(`${option}:`) ? `${label}:${error.message.slice(option.length + 1)}` : error.message;
 }
 
 /** The `nameserver` lines of resolv.conf text (RFC-free format, resolv.conf(5)); scoped IPv6 skipped. */

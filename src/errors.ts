@@ -17,9 +17,12 @@ export class ClusterDnsError extends Error {
 
 /** A bad flag, environment variable or option: start-up stops with this one line. */
 export class ConfigError extends ClusterDnsError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The option at fault (`port`, `clusterDomain`), when there is one; the CLI shows it as its flag. */
+  readonly option: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; option?: string }) {
     super('CONFIG_INVALID', message, options);
     this.name = 'ConfigError';
+    this.option = options?.option;
   }
 }
 

@@ -1,12 +1,63 @@
-/** The one pino import: a root logger per server, and a child per component. */
+/** The one pino (and pino-pretty) import: a root logger per server, JSON or pretty, and a child per component. */
+import { createRequire } from 'node:module';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger } from 'pino';
 export const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
-/** JSON lines on stderr (stdout stays free for command output such as `check` and `records`). */
-export function createLogger(level: LevelWithSilent = 'info'): Logger {
-  return pino({ level, base: { name: 'cluster-dns' } }, pino.destination({ fd: 2, sync: false }));
+export interface LoggerOptions {
+  /** Default `info`. */
+  readonly level?: LevelWithSilent;
+  /** Default `json`; the CLI picks `pretty` when stderr is a terminal. */
+  readonly format?: LogFormat;
+}
+
+/** Pretty for a person at a terminal, JSON lines for a collector: the CLI's default for `--log-format`. */
+export function defaultLogFormat(stderrIsTty: boolean): LogFormat {
+  return stderrIsTty ? 'pretty' : 'json';
+}
+
+/**
+ * A root logger on stderr (stdout stays free for command output such as `check` and `records`).
+ * JSON lines carry ISO-8601 times. Pretty lines go through pino-pretty, loaded only in that mode;
+ * they stay one short line each (arrays shown as counts) unless the level is debug or trace, where
+ * every field, the registry diff included, gets its own line.
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? 'info';
+  if (options.format !== 'pretty') {
+    return pino({ level, base: { name: 'cluster-dns' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ fd: 2, sync: false }));
+  }
+  const verbose = level === 'debug' || level === 'trace';
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  const stream = pretty({
+    destination: 2,
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,name',
+    singleLine: !verbose,
+  });
+  return pino(
+    {
+      level,
+      base: { name: 'cluster-dns' },
+      formatters: verbose ? {} : { log: countArrays },
+    },
+    stream,
+  );
+}
+
+/** `{ servicesAdded: ['a', 'b'] }` → `{ servicesAdded: 2 }`: a pretty line says how many, debug says which. */
+function countArrays(fields: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(fields)) {
+    if (!Array.isArray(value)) continue;
+    out ??= { ...fields };
+    out[key] = value.length;
+  }
+  return out ?? fields;
 }
 
 export function silentLogger(): Logger {

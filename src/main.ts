@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-/** CLI entry: argv/env → options → server; SIGTERM/SIGINT stop, SIGHUP reloads. */
-import { readFileSync } from 'node:fs';
-import { parseCommandLine, helpText, parseResolvConf, type CommandLine } from './cli-args.js';
-import { ClusterDnsError } from './errors.js';
-import { createLogger, type Logger } from './log.js';
+/** CLI entry: argv/env → options → a command; SIGINT stops at once, SIGTERM after the grace, SIGHUP reloads. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { describeForCli, parseCommandLine, helpText, parseResolvConf, type CommandLine } from './cli-args.js';
+import { didYouMean } from './did-you-mean.js';
+import { ClusterDnsError, ConfigError } from './errors.js';
+import { createLogger, defaultLogFormat, type Logger } from './log.js';
 import { upstreamIsSelf } from './upstream/self-address.js';
-import { resolveOptions, type DnsServerOptions } from './options.js';
+import { missingZonePaths, resolveOptions, type DnsServerOptions } from './options.js';
 import { createDnsServer, type DnsServer } from './server.js';
 import { runCheck } from './commands/check.js';
+import { runExplain } from './commands/explain.js';
 import { runRecords } from './commands/records.js';
 import { runProbe } from './commands/probe.js';
 
@@ -18,59 +21,98 @@ async function main(argv: readonly string[]): Promise<number> {
   let line: CommandLine;
   try {
     line = parseCommandLine(argv, process.env);
-    if (line.command === 'help') {
-      process.stdout.write(`${helpText()}\n`);
-      return 0;
-    }
-    if (line.command === 'version') {
-      process.stdout.write(`${packageVersion()}\n`);
-      return 0;
-    }
+  } catch (error) {
+    return usageError(error, {});
+  }
+  if (line.command === 'help') {
+    process.stdout.write(`${helpText()}\n`);
+    return 0;
+  }
+  if (line.command === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  try {
+    if (line.command !== 'probe') line = checkZonesExist(line);
     // Validate everything up front so a bad value is one line on stderr, exit 2.
     resolveOptions(line.command === 'serve' ? line.options : { ...line.options, http: 'off' });
   } catch (error) {
-    return usageError(error);
+    return usageError(error, line.sources);
   }
 
+  const offline = () => resolveOptions({ ...line.options, http: 'off' });
   switch (line.command) {
     case 'check':
-      return runCheck(resolveOptions({ ...line.options, http: 'off' }), process.stdout);
+      return runCheck(offline(), process.stdout);
     case 'probe':
-      return runProbe(resolveOptions({ ...line.options, http: 'off' }), process.stderr);
+      return runProbe(offline(), process.stdout, process.stderr);
     case 'records':
-      return runRecords(resolveOptions({ ...line.options, http: 'off' }), line.output, process.stdout, process.stderr);
+      return runRecords(offline(), line.output, process.stdout, process.stderr);
+    case 'explain':
+      return runExplain(resolveOptions({ ...withSystemUpstreams(line), http: 'off' }), line.args, line.output === 'json' ? 'json' : 'text', process.stdout, process.stderr);
     default:
       return serve(line);
   }
 }
 
-async function serve(line: CommandLine): Promise<number> {
-  let options: DnsServerOptions = line.options;
-  if (line.upstreamFromSystem) {
-    const resolved = resolveOptions(options);
-    options = { ...options, upstream: systemUpstreams(resolved.host, resolved.port) };
+/**
+ * A zones path that does not exist is a mistake, not an empty registry. When it is the default
+ * `./zones` (no --zones given), say how to point the server at its data.
+ */
+function checkZonesExist(line: CommandLine): CommandLine {
+  const zones = (line.options.zones ?? []) as readonly string[];
+  const missing = missingZonePaths(zones);
+  if (missing.length === 0) return line;
+  const label = line.sources.zones ?? '--zones';
+  if (line.zonesDefaulted) {
+    // Mirroring a cluster needs no files: the guessed ./zones is simply not there.
+    if (line.options.kubernetes) return { ...line, options: { ...line.options, zones: [] } };
+    throw new ConfigError(`no registry: ./zones does not exist here (${process.cwd()}); pass --zones DIR_OR_FILE (or --kubeconfig FILE to read a cluster)`);
   }
-  const logger = createLogger(resolveOptions(options).logLevel as never);
+  const first = missing[0]!;
+  let hint = '';
+  try {
+    const dir = dirname(first);
+    hint = didYouMean(basename(first), readdirSync(dir), (n) => (dir === '.' ? (first.startsWith('./') ? `./${n}` : n) : join(dir, n)));
+  } catch {
+    // The parent is missing too: nothing near to suggest.
+  }
+  throw new ConfigError(`${label}: "${first}" does not exist${hint}`);
+}
+
+function withSystemUpstreams(line: CommandLine): DnsServerOptions {
+  if (!line.upstreamFromSystem) return line.options;
+  const resolved = resolveOptions({ ...line.options, http: 'off' });
+  return { ...line.options, upstream: systemUpstreams(resolved.host, resolved.port) };
+}
+
+async function serve(line: CommandLine): Promise<number> {
+  const options = withSystemUpstreams(line);
+  const logger = createLogger({ level: resolveOptions(options).logLevel, format: line.logFormat ?? defaultLogFormat(process.stderr.isTTY === true) });
   activeLogger = logger;
   let server: DnsServer;
   try {
     server = createDnsServer({ ...options, logger });
   } catch (error) {
-    return failure(error);
+    return failure(error, line.sources);
   }
   const running = server;
   let stopping = false;
   const stopped = new Promise<number>((resolve) => {
     // Handlers go in before start() so a signal during start-up is handled, not fatal.
-    const stop = (signal: string) => {
+    const stop = (signal: NodeJS.Signals) => {
       if (stopping) {
+        // A second signal means "now": no grace, no draining (128 + signal number, as shells report).
         logger.warn({ signal }, 'second signal: exiting now');
-        resolve(1);
+        exitNow(signal === 'SIGINT' ? 130 : 143);
         return;
       }
       stopping = true;
-      logger.info({ signal }, 'stopping');
-      running.stop().then(
+      // Ctrl-C is a person waiting: stop at once (in-flight TCP queries still finish). SIGTERM is an
+      // orchestrator: keep the lame-duck grace so load balancers move away first.
+      const graceMs = signal === 'SIGINT' ? 0 : undefined;
+      logger.info({ signal, lameDuck: signal !== 'SIGINT' }, 'stopping');
+      running.stop(graceMs === undefined ? undefined : { graceMs }).then(
         () => resolve(0),
         (error: unknown) => {
           logger.error({ err: error }, 'stop failed');
@@ -88,14 +130,15 @@ async function serve(line: CommandLine): Promise<number> {
     await running.start();
   } catch (error) {
     if (stopping) return stopped;
-    return failure(error);
+    return failure(error, line.sources);
   }
   return stopped;
 }
 
-function failure(error: unknown): number {
+function failure(error: unknown, sources: Readonly<Record<string, string>>): number {
   if (error instanceof ClusterDnsError) {
-    process.stderr.write(`cluster-dns: ${error.message}\n`);
+    const message = error instanceof ConfigError ? describeForCli(error, sources) : error.message;
+    process.stderr.write(`cluster-dns: ${message}\n`);
     return error.code === 'CONFIG_INVALID' || error.code === 'REGISTRY_INVALID' ? EXIT_USAGE : 1;
   }
   throw error;
@@ -111,10 +154,10 @@ function systemUpstreams(host: string, port: number): DnsServerOptions['upstream
   }
 }
 
-function usageError(error: unknown): number {
-  const message = error instanceof Error ? error.message : String(error);
+function usageError(error: unknown, sources: Readonly<Record<string, string>>): number {
+  if (!(error instanceof ClusterDnsError)) throw error;
+  const message = error instanceof ConfigError ? describeForCli(error, sources) : error.message;
   process.stderr.write(`cluster-dns: ${message}\n`);
-  if (!(error instanceof ClusterDnsError)) process.stderr.write('run "cluster-dns --help" for usage\n');
   return EXIT_USAGE;
 }
 
@@ -125,6 +168,13 @@ function packageVersion(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** Flushes the log and exits; a timer makes sure a stuck flush cannot hold the process. */
+function exitNow(code: number): void {
+  setTimeout(() => process.exit(code), 200).unref();
+  if (activeLogger) activeLogger.flush(() => process.exit(code));
+  else process.exit(code);
 }
 
 main(process.argv.slice(2)).then(

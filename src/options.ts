@@ -1,8 +1,10 @@
 /** Server options with their defaults, validated once into a complete, normalised configuration. */
+import { existsSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { normalizeZone } from './registry/build-registry.js';
 import { ConfigError } from './errors.js';
 import { cidrsOverlap, parseCidr, type Cidr } from './dns/cidr.js';
+import { didYouMean } from './did-you-mean.js';
 import type { PodMode } from './resolver/cluster-answers.js';
 import { LOG_LEVELS } from './log.js';
 import type { KubernetesOptions } from './kubernetes/kubernetes-options.js';
@@ -15,7 +17,7 @@ export interface UpstreamAddress {
 /** What `createDnsServer` accepts; every field is optional and defaults as noted. */
 export interface DnsServerOptions {
   /** Files or directories of registry YAML/JSON. Default: none (an empty registry; the CLI defaults to `./zones`). */
-  readonly zones?: readonly string[];
+  readonly zones?: string | readonly string[];
   /** Listen address for UDP and TCP. Default `127.0.0.1` (loopback: nothing is exposed by accident). */
   readonly host?: string;
   /** Listen port for UDP and TCP; 0 picks a free one. Default `1053`. */
@@ -29,7 +31,7 @@ export interface DnsServerOptions {
   /** Pod records: `disabled`, `insecure` (any address) or `verified` (known pods). Default `insecure`. */
   readonly pods?: PodMode;
   /** Upstream resolvers for other names, or `none` to refuse them. Default `none` for the library. */
-  readonly upstream?: readonly UpstreamAddress[] | 'none';
+  readonly upstream?: 'none' | string | readonly (string | UpstreamAddress)[];
   /** Per-try timeout for an upstream, ms. Default `2000`. */
   readonly upstreamTimeoutMs?: number;
   /** Forwarded replies cached at most (LRU); 0 turns the cache off. Default `10000`. */
@@ -63,7 +65,7 @@ export interface DnsServerOptions {
   /** Log one line per query. Default `false`. */
   readonly logQueries?: boolean;
   /** Clients (CIDRs) whose out-of-zone queries are forwarded; others get REFUSED. Default: everyone. */
-  readonly allowRecursion?: readonly string[];
+  readonly allowRecursion?: string | readonly string[];
   /** pino level. Default `info`. */
   readonly logLevel?: string;
   /** Mirror a live cluster through its API (list/watch), alongside zones and registrations. Default: off. */
@@ -82,42 +84,6 @@ export interface DnsServerOptions {
   readonly podCidrs?: readonly string[];
 }
 
-export interface ResolvedOptions {
-  readonly zones: readonly string[];
-  readonly host: string;
-  readonly port: number;
-  readonly clusterDomain: string;
-  readonly defaultNamespace: string;
-  readonly ttl: number;
-  readonly pods: PodMode;
-  readonly upstream: readonly UpstreamAddress[] | 'none';
-  readonly upstreamTimeoutMs: number;
-  readonly cacheSize: number;
-  readonly upstreamMaxInFlight: number;
-  readonly tcpMaxConnections: number;
-  readonly tcpMaxInFlight: number;
-  readonly tcpIdleTimeoutMs: number;
-  readonly tcpBusyIdleTimeoutMs: number;
-  readonly tcpSlowTimeoutMs: number;
-  readonly tcpMaxBufferedBytes: number;
-  readonly strict: boolean;
-  readonly watch: boolean;
-  readonly http: { readonly host: string; readonly port: number } | 'off';
-  readonly httpToken: string | undefined;
-  readonly httpOptional: boolean;
-  readonly shutdownGraceMs: number;
-  readonly logQueries: boolean;
-  /** Undefined: every client may recurse. */
-  readonly allowRecursion: ((address: string) => boolean) | undefined;
-  readonly allowRecursionText: readonly string[] | undefined;
-  readonly logLevel: (typeof LOG_LEVELS)[number];
-  /** As given; read and checked (kubeconfig, service account) when the server is created. */
-  readonly kubernetes: KubernetesOptions | undefined;
-  /** Host bits cleared, in the order given; at most one per family. */
-  readonly serviceCidrs: readonly Cidr[];
-  /** Host bits cleared, in the order given; at most one per family. */
-  readonly podCidrs: readonly Cidr[];
-}
 
 export const DEFAULT_SERVICE_CIDRS: readonly string[] = ['10.96.0.0/12', 'fd00:10:96::/108'];
 export const DEFAULT_POD_CIDRS: readonly string[] = ['10.244.0.0/16', 'fd00:10:244::/56'];
@@ -125,86 +91,187 @@ export const DEFAULT_POD_CIDRS: readonly string[] = ['10.244.0.0/16', 'fd00:10:2
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const POD_MODES: readonly PodMode[] = ['disabled', 'insecure', 'verified'];
 
-/** Fills defaults and validates; throws ConfigError naming the option and the bad value. */
-export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions {
-  const host = options.host ?? '127.0.0.1';
-  if (isIP(host) === 0) throw new ConfigError(`host: "${host}" is not an IP address`);
-  const port = options.port ?? 1053;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port: "${port}" is not a port number (0-65535)`);
-  const clusterDomain = normalizeZone(options.clusterDomain ?? 'cluster.local');
-  if (!isDomainName(clusterDomain)) throw new ConfigError(`cluster-domain: "${options.clusterDomain}" is not a domain name`);
-  const defaultNamespace = options.defaultNamespace ?? 'default';
-  if (!DNS_LABEL.test(defaultNamespace)) throw new ConfigError(`default-namespace: "${defaultNamespace}" is not a namespace name (RFC 1123 label)`);
-  const ttl = options.ttl ?? 5;
-  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 2_147_483_647) throw new ConfigError(`ttl: "${ttl}" is not a TTL in seconds (0-2147483647)`);
-  const pods = options.pods ?? 'insecure';
-  if (!POD_MODES.includes(pods)) throw new ConfigError(`pods: "${pods}" must be one of ${POD_MODES.join(', ')}`);
-  const logLevel = (options.logLevel ?? 'info') as ResolvedOptions['logLevel'];
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log-level: "${logLevel}" must be one of ${LOG_LEVELS.join(', ')}`);
-  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? 2000;
-  if (!Number.isInteger(upstreamTimeoutMs) || upstreamTimeoutMs < 1 || upstreamTimeoutMs > 60_000) {
-    throw new ConfigError(`upstream-timeout: "${upstreamTimeoutMs}" is not a timeout in ms (1-60000)`);
-  }
-  const cacheSize = options.cacheSize ?? 10_000;
-  if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new ConfigError(`cache: "${cacheSize}" is not a number of entries (0 = off)`);
-  const limit = (name: string, value: number | undefined, fallback: number, min: number, max: number): number => {
-    const v = value ?? fallback;
-    if (!Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${name}: "${v}" must be a whole number from ${min} to ${max}`);
-    return v;
-  };
-  const upstreamMaxInFlight = limit('upstream-max-in-flight', options.upstreamMaxInFlight, 1000, 1, 1_000_000);
-  const tcpMaxConnections = limit('tcp-max-connections', options.tcpMaxConnections, 256, 1, 1_000_000);
-  const tcpMaxInFlight = limit('tcp-max-in-flight', options.tcpMaxInFlight, 32, 1, 65_535);
-  const tcpIdleTimeoutMs = limit('tcp-idle-timeout', options.tcpIdleTimeoutMs, 10_000, 1, 3_600_000);
-  const tcpBusyIdleTimeoutMs = limit('tcp-busy-idle-timeout', options.tcpBusyIdleTimeoutMs, 1_000, 1, 3_600_000);
-  const tcpSlowTimeoutMs = limit('tcp-slow-timeout', options.tcpSlowTimeoutMs, 5_000, 1, 3_600_000);
+/** Returned by an option's parser when the value does not fit; the caller throws the ConfigError. */
+const INVALID: unique symbol = Symbol('invalid');
+type Parsed<T> = T | typeof INVALID;
+
+/** One option: what a good value looks like (for the error), its default, and value → resolved value. */
+interface OptionSpec<T> {
+  readonly expected: string;
+  readonly fallback: T;
+  readonly parse: (value: unknown) => Parsed<T>;
+}
+
+const spec = <T>(expected: string, fallback: T, parse: (value: unknown) => Parsed<T>): OptionSpec<T> => ({ expected, fallback, parse });
+const wholeNumber = (min: number, max: number, fallback: number, what = `a whole number from ${min} to ${max}`) =>
+  spec(what, fallback, (v) => (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? v : INVALID));
+const boolean = (fallback: boolean) => spec('true or false', fallback, (v) => (typeof v === 'boolean' ? v : INVALID));
+const oneOf = <T extends string>(values: readonly T[], fallback: T) =>
+  spec(`one of ${values.join(', ')}`, fallback, (v) => (typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : INVALID));
+/** A string, or an array of strings; a string may be a comma-separated list when `commas`. */
+const stringList = (v: unknown, commas: boolean): Parsed<string[]> => {
+  if (typeof v === 'string') return commas ? v.split(',').map((s) => s.trim()).filter(Boolean) : [v];
+  if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return [...(v as string[])];
+  return INVALID;
+};
+
+/**
+ * Every option `createDnsServer` accepts: the one place an option is defined for validation. Adding a
+ * field to `DnsServerOptions` without a row here fails the typecheck. Values are checked once, in
+ * the factory (as pino and fastify do); a wrong type or unknown name throws a ConfigError.
+ */
+export const OPTION_SPECS = {
+  zones: spec('a path or an array of paths', [] as readonly string[], (v) => {
+    const list = stringList(v, false);
+    return list !== INVALID && list.every((z) => z.trim() !== '') ? list : INVALID;
+  }),
+  host: spec('an IP address', '127.0.0.1', (v) => (typeof v === 'string' && isIP(v) !== 0 ? v : INVALID)),
+  port: wholeNumber(0, 65535, 1053, 'a port number (0-65535)'),
+  clusterDomain: spec('a domain name', 'cluster.local', (v) => {
+    if (typeof v !== 'string') return INVALID;
+    const zone = normalizeZone(v);
+    return isDomainName(zone) ? zone : INVALID;
+  }),
+  defaultNamespace: spec('a namespace name (RFC 1123 label)', 'default', (v) => (typeof v === 'string' && DNS_LABEL.test(v) ? v : INVALID)),
+  ttl: wholeNumber(0, 2_147_483_647, 5, 'a TTL in seconds (0-2147483647)'),
+  pods: oneOf(POD_MODES, 'insecure'),
+  upstream: spec('"none", a list such as "1.1.1.1, 8.8.8.8:53", or an array of addresses or { address, port }', 'none' as readonly UpstreamAddress[] | 'none', parseUpstreamOption),
+  upstreamTimeoutMs: wholeNumber(1, 60_000, 2000, 'a timeout in ms (1-60000)'),
+  cacheSize: wholeNumber(0, Number.MAX_SAFE_INTEGER, 10_000, 'a number of entries (0 = off)'),
+  upstreamMaxInFlight: wholeNumber(1, 1_000_000, 1000),
+  tcpMaxConnections: wholeNumber(1, 1_000_000, 256),
+  tcpMaxInFlight: wholeNumber(1, 65_535, 32),
+  tcpIdleTimeoutMs: wholeNumber(1, 3_600_000, 10_000),
+  tcpBusyIdleTimeoutMs: wholeNumber(1, 3_600_000, 1_000),
+  tcpSlowTimeoutMs: wholeNumber(1, 3_600_000, 5_000),
   // Below one whole framed message (2 + 65535 octets) a legal query could be refused.
-  const tcpMaxBufferedBytes = limit('tcp-max-buffered', options.tcpMaxBufferedBytes, 262_144, 65_537, 1 << 30);
-  const upstream = options.upstream ?? 'none';
-  if (upstream !== 'none' && upstream.length === 0) throw new ConfigError('upstream: empty list (use "none" to turn forwarding off)');
-  const http = parseHttpAddress(options.http ?? 'off');
-  const httpToken = options.httpToken === '' ? undefined : options.httpToken;
-  const serviceCidrs = parseRangeList('service-cidr', options.serviceCidrs ?? DEFAULT_SERVICE_CIDRS);
-  const podCidrs = parseRangeList('pod-cidr', options.podCidrs ?? DEFAULT_POD_CIDRS);
-  for (const pod of podCidrs) {
-    const clash = serviceCidrs.find((service) => cidrsOverlap(service, pod));
-    // A pod address that is also a ClusterIP would make A and PTR answers ambiguous.
-    if (clash) throw new ConfigError(`pod-cidr: "${pod.text}" overlaps service-cidr "${clash.text}"`);
+  tcpMaxBufferedBytes: wholeNumber(65_537, 1 << 30, 262_144),
+  strict: boolean(false),
+  watch: boolean(true),
+  http: spec('HOST:PORT or off', 'off' as { readonly host: string; readonly port: number } | 'off', (v) => {
+    if (typeof v !== 'string') return INVALID;
+    try {
+      return parseHttpAddress(v);
+    } catch {
+      return INVALID;
+    }
+  }),
+  httpOptional: boolean(false),
+  httpToken: spec('a string', undefined as string | undefined, (v) => (typeof v === 'string' ? (v === '' ? undefined : v) : INVALID)),
+  shutdownGraceMs: wholeNumber(0, 3_600_000, 0, 'a duration in ms'),
+  logQueries: boolean(false),
+  allowRecursion: spec('a CIDR or an array of CIDRs', undefined as readonly string[] | undefined, (v) => stringList(v, true)),
+  logLevel: oneOf(LOG_LEVELS, 'info'),
+  // Read and checked (kubeconfig, service account) when the server is created; here only its shape.
+  kubernetes: spec('an object { mode?, kubeconfig?, context?, namespaces?, labels? }', undefined as KubernetesOptions | undefined, (v) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as KubernetesOptions) : INVALID,
+  ),
+  serviceCidrs: spec('a CIDR or an array of CIDRs', DEFAULT_SERVICE_CIDRS.map((c) => parseCidr(c)!) as readonly Cidr[], (v) => {
+    const list = stringList(v, true);
+    return list === INVALID ? INVALID : parseRangeList('service-cidr', list);
+  }),
+  podCidrs: spec('a CIDR or an array of CIDRs', DEFAULT_POD_CIDRS.map((c) => parseCidr(c)!) as readonly Cidr[], (v) => {
+    const list = stringList(v, true);
+    return list === INVALID ? INVALID : parseRangeList('pod-cidr', list);
+  }),
+} satisfies { readonly [K in keyof DnsServerOptions]-?: OptionSpec<unknown> };
+
+/** Accepted by `createDnsServer` beyond DnsServerOptions (the embedding hooks); checked, not resolved. */
+const HOOKS: Readonly<Record<string, { expected: string; ok: (v: unknown) => boolean }>> = {
+  logger: { expected: 'a pino logger', ok: (v) => typeof v === 'object' && v !== null && typeof (v as { child?: unknown }).child === 'function' },
+  now: { expected: 'a function returning epoch ms', ok: (v) => typeof v === 'function' },
+};
+
+type Specs = typeof OPTION_SPECS;
+type SpecValue<S> = S extends OptionSpec<infer T> ? T : never;
+
+/** Every option resolved to its value or default; `allowRecursion` becomes a membership test. */
+export type ResolvedOptions = { readonly [K in Exclude<keyof Specs, 'allowRecursion'>]: SpecValue<Specs[K]> } & {
+  /** Undefined: every client may recurse. */
+  readonly allowRecursion: ((address: string) => boolean) | undefined;
+  readonly allowRecursionText: readonly string[] | undefined;
+};
+
+/** Fills defaults and validates; throws a ConfigError naming the option, what was given and what is expected. */
+export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ConfigError(`options: expected an object, got ${describeValue(options)}`);
   }
-  const shutdownGraceMs = options.shutdownGraceMs ?? 0;
-  if (!Number.isInteger(shutdownGraceMs) || shutdownGraceMs < 0) throw new ConfigError(`shutdown-grace: "${shutdownGraceMs}" is not a duration in ms`);
+  const known = [...Object.keys(OPTION_SPECS), ...Object.keys(HOOKS)];
+  for (const [name, value] of Object.entries(options)) {
+    if (name in OPTION_SPECS || value === undefined) continue;
+    const hook = HOOKS[name];
+    if (!hook) throw new ConfigError(`${name}: unknown option${didYouMean(name, known)}`, { option: name });
+    if (!hook.ok(value)) throw invalidOption(name, hook.expected, value);
+  }
+  const resolved: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(OPTION_SPECS) as [keyof Specs, OptionSpec<unknown>][]) {
+    const value = (options as Record<string, unknown>)[name];
+    if (value === undefined) {
+      resolved[name] = s.fallback;
+      continue;
+    }
+    const parsed = s.parse(value);
+    if (parsed === INVALID) throw invalidOption(name, s.expected, value);
+    resolved[name] = parsed;
+  }
+  for (const pod of resolved.podCidrs as readonly Cidr[]) {
+    const clash = (resolved.serviceCidrs as readonly Cidr[]).find((service) => cidrsOverlap(service, pod));
+    // A pod address that is also a ClusterIP would make A and PTR answers ambiguous.
+    if (clash) throw new ConfigError(`pod-cidr: "${pod.text}" overlaps service-cidr "${clash.text}"`, { option: 'podCidrs' });
+  }
+  const allowRecursionText = resolved.allowRecursion as readonly string[] | undefined;
   return {
-    zones: options.zones ?? [],
-    host,
-    port,
-    clusterDomain,
-    defaultNamespace,
-    ttl,
-    pods,
-    upstream,
-    upstreamTimeoutMs,
-    cacheSize,
-    upstreamMaxInFlight,
-    tcpMaxConnections,
-    tcpMaxInFlight,
-    tcpIdleTimeoutMs,
-    tcpBusyIdleTimeoutMs,
-    tcpSlowTimeoutMs,
-    tcpMaxBufferedBytes,
-    strict: options.strict ?? false,
-    watch: options.watch ?? true,
-    http,
-    httpToken,
-    httpOptional: options.httpOptional ?? false,
-    shutdownGraceMs,
-    logQueries: options.logQueries ?? false,
-    allowRecursion: options.allowRecursion ? parseCidrList(options.allowRecursion) : undefined,
-    allowRecursionText: options.allowRecursion,
-    logLevel,
-    kubernetes: options.kubernetes,
-    serviceCidrs,
-    podCidrs,
+    ...(resolved as Omit<ResolvedOptions, 'allowRecursion' | 'allowRecursionText'>),
+    allowRecursion: allowRecursionText ? parseCidrList(allowRecursionText) : undefined,
+    allowRecursionText,
   };
+}
+
+function invalidOption(name: string, expected: string, value: unknown): ConfigError {
+  return new ConfigError(`${name}: expected ${expected}, got ${describeValue(value)}`, { option: name });
+}
+
+/** A short, readable rendering of what was given: `"53"`, `70000`, `an array [1,2]`, `a function`. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol' || typeof value === 'bigint') return `the ${typeof value} ${String(value)}`;
+  if (value === null) return 'null';
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = '(unprintable)';
+  }
+  if (text.length > 60) text = `${text.slice(0, 57)}...`;
+  if (Array.isArray(value)) return `the array ${text}`;
+  if (typeof value === 'object') return `the object ${text}`;
+  return text;
+}
+
+/** `'none'`, `"1.1.1.1, 8.8.8.8:53"`, or an array of `"IP[:port]"` strings and `{ address, port }`. */
+function parseUpstreamOption(value: unknown): Parsed<readonly UpstreamAddress[] | 'none'> {
+  if (typeof value === 'string' && value.trim().toLowerCase() === 'none') return 'none';
+  const items: unknown[] | undefined = typeof value === 'string' ? value.split(',').filter((s) => s.trim() !== '') : Array.isArray(value) ? value : undefined;
+  if (items === undefined) return INVALID;
+  if (items.length === 0) throw new ConfigError('upstream: empty list (use "none" to turn forwarding off)', { option: 'upstream' });
+  return items.map((item) => {
+    if (typeof item === 'string') return parseUpstream(item);
+    if (typeof item === 'object' && item !== null && typeof (item as UpstreamAddress).address === 'string') {
+      const { address, port = 53 } = item as { address: string; port?: unknown };
+      if (isIP(address) === 0) throw new ConfigError(`upstream: "${address}" is not an IP address`, { option: 'upstream' });
+      if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new ConfigError(`upstream: expected a port number (1-65535) for ${address}, got ${describeValue(port)}`, { option: 'upstream' });
+      }
+      return { address, port };
+    }
+    throw new ConfigError(`upstream: expected "IP[:port]" or { address, port } in the list, got ${describeValue(item)}`, { option: 'upstream' });
+  });
+}
+
+/** Zones paths that do not exist (an empty directory is fine: it is a registry with nothing in it yet). */
+export function missingZonePaths(zones: readonly string[]): string[] {
+  return zones.filter((z) => !existsSync(z));
 }
 
 /**

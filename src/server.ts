@@ -10,8 +10,8 @@ import {
 } from './reload/registry-manager.js';
 import { watchZones, type ZonesWatcher } from './reload/zones-watcher.js';
 import { ClusterDnsError, ConfigError } from './errors.js';
-import { createRateLimitedLogger, silentLogger, type Logger } from './log.js';
-import { isLoopback, resolveOptions, type DnsServerOptions, type ResolvedOptions } from './options.js';
+import { createLogger, createRateLimitedLogger, silentLogger, type Logger } from './log.js';
+import { isLoopback, missingZonePaths, resolveOptions, type DnsServerOptions, type ResolvedOptions } from './options.js';
 import { servfail } from './dns/outcomes.js';
 import type { Answer, Query } from './dns/types.js';
 import { createResolver } from './resolver/create-resolver.js';
@@ -80,7 +80,7 @@ export interface DnsServer {
 }
 
 export interface CreateDnsServerOptions extends DnsServerOptions {
-  /** A pino logger; default: silent (an embedded server says nothing unless asked). */
+  /** A pino logger; default: silent unless `logLevel` is given (an embedded server says nothing unless asked). */
   readonly logger?: Logger;
   /** Clock for SOA serials; default Date.now. */
   readonly now?: () => number;
@@ -88,7 +88,10 @@ export interface CreateDnsServerOptions extends DnsServerOptions {
 
 export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
   const options: ResolvedOptions = resolveOptions(input);
-  const baseLog = input.logger ?? silentLogger();
+  const missing = missingZonePaths(options.zones);
+  if (missing.length > 0) throw new ConfigError(`zones: ${missing.map((z) => `"${z}"`).join(', ')} does not exist`, { option: 'zones' });
+  // logLevel alone gives a logger on stderr; an embedded server without either stays silent.
+  const baseLog = input.logger ?? (input.logLevel !== undefined ? createLogger({ level: options.logLevel }) : silentLogger());
   const log = baseLog.child({ component: 'server' });
   const queryLog = baseLog.child({ component: 'query' });
   const rateLimited = createRateLimitedLogger(log);

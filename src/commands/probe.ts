@@ -1,6 +1,7 @@
 /**
- * `cluster-dns probe`: asks a running server for `dns-version.<zone>` TXT over UDP and exits 0 when
- * it answers correctly, 1 otherwise. The Docker HEALTHCHECK uses it; it works outside Docker too.
+ * `cluster-dns probe`: asks a running server for `dns-version.<zone>` TXT over UDP, prints one line
+ * with what it saw, and exits 0 when it answers correctly, 1 otherwise. The Docker HEALTHCHECK uses
+ * it; it works outside Docker too.
  */
 import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
@@ -8,7 +9,8 @@ import { isIPv6 } from 'node:net';
 import type { Writable } from 'node:stream';
 import type { ResolvedOptions } from '../options.js';
 
-export async function runProbe(options: ResolvedOptions, err: Writable, timeoutMs = 2000): Promise<number> {
+export async function runProbe(options: ResolvedOptions, out: Writable, err: Writable, timeoutMs = 2000): Promise<number> {
+  const started = performance.now();
   const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host === '::' ? '::1' : options.host;
   const name = `dns-version.${options.clusterDomain}`;
   const id = randomInt(0x10000);
@@ -35,8 +37,25 @@ export async function runProbe(options: ResolvedOptions, err: Writable, timeoutM
   const rcode = reply[3]! & 0x0f;
   const answers = reply.readUInt16BE(6);
   if (rcode !== 0 || answers < 1) {
-    err.write(`cluster-dns probe: ${name} TXT answered rcode ${rcode} with ${answers} answers\n`);
+    err.write(`cluster-dns probe: ${host}:${options.port} answered ${name} TXT with ${RCODES[rcode] ?? `rcode ${rcode}`} and ${answers} answer(s)\n`);
     return 1;
   }
+  const ms = Math.round(performance.now() - started);
+  const text = firstTxt(reply, query.length);
+  out.write(`cluster-dns probe: ${host}:${options.port} answered ${name} TXT ${text === undefined ? '(unreadable)' : JSON.stringify(text)} (schema version) in ${ms} ms\n`);
   return 0;
+}
+
+const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];
+
+/** The first string of the first answer record, which follows the echoed question (RFC 1035 §4.1). */
+function firstTxt(reply: Buffer, questionEnd: number): string | undefined {
+  let i = questionEnd;
+  // The owner name: a compression pointer (two octets) or labels ending in a zero octet.
+  while (i < reply.length && reply[i] !== 0 && (reply[i]! & 0xc0) !== 0xc0) i += reply[i]! + 1;
+  i += i < reply.length && (reply[i]! & 0xc0) === 0xc0 ? 2 : 1;
+  const rdata = i + 10;
+  if (rdata + 1 > reply.length || reply.readUInt16BE(i) !== 16) return undefined;
+  const length = reply[rdata]!;
+  return reply.subarray(rdata + 1, rdata + 1 + length).toString('utf8');
 }

@@ -264,6 +264,7 @@ export function buildRegistry(written: readonly RegistryInput[], options: BuildO
     services: summaries,
     counts: { namespaces: namespaces.size, services: services.size, endpoints: endpointCount, pods: podCount },
     derived: { allocatedClusterIps: derived.allocatedClusterIps, addresses: derived.derivedAddresses, simulatedPods: derived.simulatedPods },
+    inputs,
   };
   return { registry, diagnostics };
 }
@@ -294,7 +295,7 @@ function srvOwner(portName: string, protocol: string, svcName: DomainName): Doma
 }
 
 /** EndpointSlices supersede v1 Endpoints for the same service, as the EndpointSlice mirroring does. */
-function preferredGroups(groups: readonly EndpointGroupInput[]): readonly EndpointGroupInput[] {
+export function preferredGroups(groups: readonly EndpointGroupInput[]): readonly EndpointGroupInput[] {
   if (!groups.some((g) => g.source === 'Endpoints')) return groups;
   if (!groups.some((g) => g.source !== 'Endpoints')) return groups;
   return groups.filter((g) => g.source !== 'Endpoints');

@@ -7,6 +7,7 @@ import type {
   PTRRecord,
   SRVRecord,
 } from '../dns/types.js';
+import type { RegistryInput } from './model.js';
 
 /**
  * What a name under the cluster zone is. `service`, `endpoint`, `port` (an SRV owner) and `pod`
@@ -58,6 +59,11 @@ export interface Registry {
   readonly counts: RegistryCounts;
   /** What was derived rather than read (derive-control-plane.ts), for `records` and the reload log. */
   readonly derived: DerivedSummary;
+  /**
+   * The slim objects (with their origins, derived ones included) this snapshot was built from: a
+   * reference, not a copy, so it costs queries nothing. Only `explain` reads it; absent in hand-made registries.
+   */
+  readonly inputs?: readonly RegistryInput[];
 }
 
 export interface DerivedSummary {

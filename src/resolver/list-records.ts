@@ -84,3 +84,23 @@ export function formatRecordTable(rows: readonly RecordRow[]): string {
   for (const r of rows) lines.push(`${r.name.padEnd(width)}  ${r.type.padEnd(5)}  ${String(r.ttl).padStart(3)}  ${r.data}${r.note ? `  ; ${r.note}` : ''}`);
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * `/etc/hosts` lines (hosts(5)) for every A and AAAA name, for machines whose resolver cannot be
+ * pointed at us: one line per address, its names after it. Only the names a query would use
+ * literally; short forms are not listed (a hosts file has no search path of its own).
+ */
+export function formatHostsFile(rows: readonly RecordRow[]): string {
+  const byAddress = new Map<string, string[]>();
+  for (const r of rows) {
+    if (r.type !== 'A' && r.type !== 'AAAA') continue;
+    const name = r.name.endsWith('.') ? r.name.slice(0, -1) : r.name;
+    const names = byAddress.get(r.data);
+    if (names) {
+      if (!names.includes(name)) names.push(name);
+    } else byAddress.set(r.data, [name]);
+  }
+  const lines = ['# cluster-dns records --output hosts: cluster names as /etc/hosts lines (a snapshot; rerun after changes)'];
+  for (const [address, names] of byAddress) lines.push(`${address}\t${names.join(' ')}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -48,10 +48,10 @@ describe.skipIf(!hasDig && !process.env.CI)('the built CLI, driven by dig', () =
 
   it('rejects a bad flag with one line on stderr and exit 2', async () => {
     const run = execFileAsync(process.execPath, ['dist/main.js', '--port', 'lots']);
-    await expect(run).rejects.toMatchObject({ code: 2, stderr: 'cluster-dns: port: "lots" is not a whole number\n' });
+    await expect(run).rejects.toMatchObject({ code: 2, stderr: 'cluster-dns: --port: "lots" is not a whole number\n' });
     await expect(execFileAsync(process.execPath, ['dist/main.js', '--pods', 'maybe'])).rejects.toMatchObject({
       code: 2,
-      stderr: 'cluster-dns: pods: "maybe" must be one of disabled, insecure, verified\n',
+      stderr: 'cluster-dns: --pods: expected one of disabled, insecure, verified, got "maybe"\n',
     });
     await expect(execFileAsync(process.execPath, ['dist/main.js', '--service-cidr', '10.96.0.0/40'])).rejects.toMatchObject({
       code: 2,

@@ -6,7 +6,10 @@ import { resolveOptions } from '../../../src/options.js';
 
 describe('parseCommandLine', () => {
   it('defaults to serve with ./zones and the system upstreams', () => {
-    expect(parseCommandLine([], {})).toEqual({ command: 'serve', options: { zones: ['./zones'], http: '127.0.0.1:9153', httpOptional: true, shutdownGraceMs: 5000 }, upstreamFromSystem: true, output: 'table' });
+    expect(parseCommandLine([], {})).toEqual({
+      command: 'serve', options: { zones: ['./zones'], http: '127.0.0.1:9153', httpOptional: true, shutdownGraceMs: 5000 },
+      upstreamFromSystem: true, zonesDefaulted: true, output: 'table', logFormat: undefined, args: [], sources: {},
+    });
   });
 
   it('reads every flag', () => {
@@ -39,12 +42,19 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
-    [['--bogus'], /Unknown option '--bogus'/],
-    [['--port', 'abc'], /^port: "abc" is not a whole number$/],
-    [['--upstream', 'dns.google'], /^upstream: "dns.google" is not IP\[:port\]/],
-    [['--upstream', '1.2.3.4:99999'], /^upstream: "1.2.3.4:99999" has a bad port$/],
-    [['frobnicate'], /^unknown command "frobnicate"/],
-    [['--output', 'xml'], /^output: "xml" must be table or json$/],
+    [['--bogus'], /^unknown option --bogus$/],
+    [['--prot', '1054'], /^unknown option --prot \(did you mean --port\?\)$/],
+    [['--zone', 'z'], /^unknown option --zone \(did you mean --zones\?\)$/],
+    [['--port'], /^--port needs a value$/],
+    [['--strict=yes'], /^--strict takes no value \(got "yes"\)$/],
+    [['--port', 'abc'], /^--port: "abc" is not a whole number$/],
+    [['--upstream', 'dns.google'], /^--upstream: "dns.google" is not IP\[:port\]/],
+    [['--upstream', '1.2.3.4:99999'], /^--upstream: "1.2.3.4:99999" has a bad port$/],
+    [['frobnicate'], /^unknown command "frobnicate" \(expected serve, check/],
+    [['chekc'], /^unknown command "chekc" \(did you mean check\?\)$/],
+    [['--output', 'xml'], /^--output: "xml" must be table, json, hosts$/],
+    [['explain'], /^explain: which name\?/],
+    [['--log-format', 'jsno'], /^--log-format: "jsno" must be pretty or json \(did you mean json\?\)$/],
   ])('rejects %j with one clear line', (argv, message) => {
     expect(() => parseCommandLine(argv, {})).toThrowError(message);
     try { parseCommandLine(argv, {}); } catch (e) { expect((e as ConfigError).code).toBe('CONFIG_INVALID'); }
@@ -59,6 +69,18 @@ describe('parseCommandLine', () => {
     expect(fromEnv).toMatchObject({ serviceCidrs: ['10.0.0.0/16'], podCidrs: ['fd00:2::/64', '10.1.0.0/16'] });
     expect(parseCommandLine(['--service-cidr', '10.9.0.0/16'], { CLUSTER_DNS_SERVICE_CIDR: '10.0.0.0/16' }).options.serviceCidrs).toEqual(['10.9.0.0/16']);
     expect(() => resolveOptions(parseCommandLine(['--pod-cidr', ','], {}).options)).toThrowError('pod-cidr: empty list');
+  });
+
+  it('names the variable a bad value came from', () => {
+    expect(() => parseCommandLine([], { CLUSTER_DNS_PORT: 'x' })).toThrowError(/^CLUSTER_DNS_PORT: "x" is not a whole number$/);
+    expect(parseCommandLine([], { CLUSTER_DNS_TTL: '7' }).sources).toEqual({ ttl: 'CLUSTER_DNS_TTL' });
+  });
+
+  it('explain takes a name and a type; records takes hosts', () => {
+    expect(parseCommandLine(['explain', 'web.shop', 'srv', '--output', 'json'], {})).toMatchObject({ command: 'explain', args: ['web.shop', 'srv'], output: 'json' });
+    expect(parseCommandLine(['explain', 'web'], {}).output).toBe('table');
+    expect(parseCommandLine(['records', '--output', 'hosts'], {}).output).toBe('hosts');
+    expect(parseCommandLine(['help'], {}).command).toBe('help');
   });
 
   it('rejects a malformed boolean in the environment', () => {
@@ -83,14 +105,6 @@ describe('resolveOptions', () => {
     expect(resolved.podCidrs).toEqual([{ family: 4, network: '192.168.0.0', prefix: 17, text: '192.168.0.0/17', bytes: Uint8Array.from([192, 168, 0, 0]) }]);
   });
   it.each([
-    [{ host: 'localhost' }, 'host: "localhost" is not an IP address'],
-    [{ port: 70000 }, 'port: "70000" is not a port number (0-65535)'],
-    [{ clusterDomain: 'bad..domain' }, 'cluster-domain: "bad..domain" is not a domain name'],
-    [{ defaultNamespace: 'Shop_1' }, 'default-namespace: "Shop_1" is not a namespace name (RFC 1123 label)'],
-    [{ ttl: -1 }, 'ttl: "-1" is not a TTL in seconds (0-2147483647)'],
-    [{ pods: 'sometimes' as never }, 'pods: "sometimes" must be one of disabled, insecure, verified'],
-    [{ logLevel: 'loud' }, 'log-level: "loud" must be one of fatal, error, warn, info, debug, trace, silent'],
-    [{ http: 'localhost:9153' }, 'http: "localhost:9153" is not HOST:PORT or off'],
     [{ serviceCidrs: ['10.96.0.0'] }, 'service-cidr: "10.96.0.0" is not a CIDR (like 10.96.0.0/12 or fd00:10:96::/108)'],
     [{ serviceCidrs: ['10.96.0.0/33'] }, 'service-cidr: "10.96.0.0/33" is not a CIDR'],
     [{ serviceCidrs: ['cluster/12'] }, 'service-cidr: "cluster/12" is not a CIDR'],
