@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { derive, groupText, pod, service } from './derive-helpers.js';
+
+const headless = (spec: Record<string, unknown> = {}) => service('web', { clusterIP: 'None', selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }], ...spec });
+
+describe('endpoints from selectors', () => {
+  it.each<[string, object[], string[]]>([
+    ['every label of the selector must match, in the same namespace only', [
+      headless({ selector: { app: 'web', tier: 'front' } }),
+      pod('a', { labels: { app: 'web', tier: 'front', extra: 'x' }, ips: ['10.244.0.1'] }),
+      pod('b', { labels: { app: 'web' }, ips: ['10.244.0.2'] }),
+      pod('c', { labels: { app: 'web', tier: 'front' }, ips: ['10.244.0.3'], namespace: 'other' }),
+    ], ['default/web [http/tcp/80] -=10.244.0.1']],
+    ['ready from the Ready condition; a not-ready Pod is a not-ready endpoint', [
+      headless(),
+      pod('a', { ips: ['10.244.0.1'] }),
+      pod('b', { ips: ['10.244.0.2'], ready: false }),
+    ], ['default/web [http/tcp/80] -=10.244.0.1 -=10.244.0.2(not ready)']],
+    ['terminating, Succeeded and Failed Pods and Pods without an address are left out', [
+      headless(),
+      pod('a', { ips: ['10.244.0.1'] }),
+      pod('b', { ips: ['10.244.0.2'], terminating: true }),
+      pod('c', { ips: ['10.244.0.3'], phase: 'Succeeded' }),
+      pod('d', { ips: ['10.244.0.4'], phase: 'Failed' }),
+      pod('e', { ips: [] }),
+    ], ['default/web [http/tcp/80] -=10.244.0.1']],
+    ['publishNotReadyAddresses keeps terminating Pods (still never Succeeded/Failed)', [
+      headless({ publishNotReadyAddresses: true }),
+      pod('a', { ips: ['10.244.0.1'], ready: false }),
+      pod('b', { ips: ['10.244.0.2'], terminating: true }),
+      pod('c', { ips: ['10.244.0.3'], phase: 'Failed' }),
+    ], ['default/web [http/tcp/80] -=10.244.0.1(not ready) -=10.244.0.2(not ready)']],
+    ['every podIPs address of a dual-stack Pod for a headless Service', [
+      headless(),
+      pod('a', { ips: ['10.244.0.1', 'fd00:10:244::1'] }),
+    ], ['default/web [http/tcp/80] -=10.244.0.1,fd00:10:244::1']],
+    ['only the Service\'s families when ipFamilies says so', [
+      headless({ ipFamilies: ['IPv6'] }),
+      pod('a', { ips: ['10.244.0.1', 'fd00:10:244::1'] }),
+    ], ['default/web [http/tcp/80] -=fd00:10:244::1']],
+    ['a named targetPort resolves per Pod; a Pod without it is left out of that port', [
+      service('web', { clusterIP: 'None', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'web' }, { name: 'metrics', port: 9090, targetPort: 9100 }] }),
+      pod('a', { ips: ['10.244.0.1'], ports: [{ name: 'web', containerPort: 8080 }] }),
+      pod('b', { ips: ['10.244.0.2'], ports: [{ name: 'web', containerPort: 8081 }] }),
+      pod('c', { ips: ['10.244.0.3'], ports: [{ name: 'other', containerPort: 8080 }] }),
+      pod('d', { ips: ['10.244.0.4'], ports: [{ name: 'web', containerPort: 8080, protocol: 'UDP' }] }),
+    ], [
+      'default/web [http/tcp/8080 metrics/tcp/9100] -=10.244.0.1',
+      'default/web [http/tcp/8081 metrics/tcp/9100] -=10.244.0.2',
+      'default/web [metrics/tcp/9100] -=10.244.0.3 -=10.244.0.4',
+    ]],
+    ['hostname only when spec.subdomain names this Service', [
+      headless(),
+      pod('a', { ips: ['10.244.0.1'], hostname: 'web-a', subdomain: 'web' }),
+      pod('b', { ips: ['10.244.0.2'], hostname: 'web-b', subdomain: 'other' }),
+      pod('c', { ips: ['10.244.0.3'], hostname: 'web-c' }),
+    ], ['default/web [http/tcp/80] web-a=10.244.0.1 -=10.244.0.2 -=10.244.0.3']],
+    ['EndpointSlices win: nothing is derived for a Service that has them', [
+      headless(),
+      pod('a', { ips: ['10.244.0.1'] }),
+      { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-x', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', endpoints: [{ addresses: ['10.244.9.9'] }] },
+    ], []],
+    ['v1 Endpoints win too', [
+      headless(),
+      pod('a', { ips: ['10.244.0.1'] }),
+      { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'web' }, subsets: [{ addresses: [{ ip: '10.244.9.9' }] }] },
+    ], []],
+    ['no selector (or an empty one): nothing derived', [
+      service('web', { clusterIP: 'None', selector: {} }),
+      pod('a', { ips: ['10.244.0.1'] }),
+    ], []],
+  ])('%s', (_, objects, expected) => {
+    expect(groupText(derive(objects).groups)).toEqual(expected);
+  });
+
+  it('is the same whatever order the Pods come in', () => {
+    const pods = ['a', 'b', 'c', 'd'].map((n, i) => pod(n, { ips: [`10.244.0.${i + 1}`] }));
+    expect(groupText(derive([headless(), ...pods]).groups)).toEqual(groupText(derive([...pods].reverse().concat(headless())).groups));
+  });
+
+  it('uses the family of a ClusterIP service\'s (allocated) address', () => {
+    const result = derive([service('web', { selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] }), pod('a', { ips: ['10.244.0.1', 'fd00:10:244::1'] })]);
+    expect(groupText(result.groups)).toEqual(['default/web [http/tcp/80] -=10.244.0.1']);
+  });
+});
