@@ -88,6 +88,10 @@ export interface FakeKubeApi {
   /** Bearer tokens accepted now (rotate them mid-test). */
   readonly tokens: Set<string>;
   openWatches(resource?: string): number;
+  /** Stops listening and cuts every connection: clients get ECONNREFUSED until resume(). */
+  pause(): Promise<void>;
+  /** Listens again on the same port. */
+  resume(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -356,11 +360,20 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     halfOpen(on) {
       halfOpen = on;
     },
+    async pause() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const w of watchers) w.res.destroy();
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+    async resume() {
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    },
     openWatches: (resource) => [...watchers].filter((w) => resource === undefined || w.resource === resource).length,
     async close() {
       for (const w of watchers) w.res.destroy();
       for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -267,6 +267,24 @@ describe('kubernetes source: failures', () => {
     expect(h.log.raw()).not.toContain(TOKEN);
   });
 
+  it('retries a refused connection with backoff and resumes from the last version when the server is back', async () => {
+    const h = await harness();
+    await synced(h);
+    await watching(h);
+    await h.api.pause();
+    for (let i = 0; i < 3; i++) await fireBackoff(h);
+    expect(h.log.lines.filter((l) => String(l.msg).startsWith('kubernetes API unreachable'))).toEqual([expect.objectContaining({ error: expect.stringMatching(/^(ECONNREFUSED|ECONNRESET)/) })]);
+    h.api.put('services', service('shop', 'while-down', '10.96.0.50'));
+    await h.api.resume();
+    while (h.api.openWatches() < 3) {
+      if (h.timers.pending().some((d) => d <= BACKOFF_MAX)) h.timers.fireNext(BACKOFF_MAX + 1);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await pollUntil(() => h.sink.objects.get('service/shop/while-down'));
+    // Resumed from the remembered version: no relist was needed.
+    expect(h.api.requests.filter((r) => !r.watch && r.resource).length).toBe(3);
+  });
+
   it('treats a watch that stays silent past its timeout as dead and reconnects', async () => {
     const h = await harness();
     await synced(h);
