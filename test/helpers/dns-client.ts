@@ -182,8 +182,11 @@ function compressIpv6(groups: string[]): string {
   return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
 }
 
-/** Sends raw bytes over UDP and returns the reply, or undefined if none came within `timeoutMs`. */
-export function sendUdp(port: number, packet: Uint8Array, host = '127.0.0.1', timeoutMs = 2000): Promise<Buffer | undefined> {
+/**
+ * Sends raw bytes over UDP and returns the reply, or undefined if none came within `timeoutMs`. The
+ * default is long so a loaded machine never loses an answer; tests that expect silence pass a short one.
+ */
+export function sendUdp(port: number, packet: Uint8Array, host = '127.0.0.1', timeoutMs = 10_000): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     const timer = setTimeout(() => { socket.close(); resolve(undefined); }, timeoutMs);
@@ -194,7 +197,7 @@ export function sendUdp(port: number, packet: Uint8Array, host = '127.0.0.1', ti
 }
 
 /** Sends one or more framed messages on one TCP connection and collects `expect` replies. */
-export function sendTcp(port: number, packets: Uint8Array[], host = '127.0.0.1', expect = packets.length, timeoutMs = 3000): Promise<Buffer[]> {
+export function sendTcp(port: number, packets: Uint8Array[], host = '127.0.0.1', expect = packets.length, timeoutMs = 10_000): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
     const socket = connect({ port, host });
     const replies: Buffer[] = [];

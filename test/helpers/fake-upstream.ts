@@ -1,6 +1,6 @@
 /** A real local upstream for forwarding tests: UDP and TCP on 127.0.0.1, scripted answers, counted. */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterEach } from 'vitest';
 import { encodeName } from './dns-client.js';
 
@@ -58,15 +58,38 @@ export function soa(zone: string, ttl: number, minimum: number): Buffer {
   return rr(zone, 6, ttl, Buffer.concat([Buffer.from(encodeName(`ns.${zone}`)), Buffer.from(encodeName(`hostmaster.${zone}`)), times]));
 }
 
+/**
+ * TCP and UDP on one port. TCP binds first on port 0 (the kernel picks a port free for TCP), then UDP
+ * takes the same number; another process may hold that UDP port, so on EADDRINUSE both are released
+ * and the pair is tried again on a new port.
+ */
+async function bindPair(): Promise<{ udp: UdpSocket; tcp: Server; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const tcp: Server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(0, '127.0.0.1', () => resolve());
+    });
+    const port = (tcp.address() as AddressInfo).port;
+    const udp: UdpSocket = createSocket('udp4');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(port, '127.0.0.1', () => {
+          udp.off('error', reject);
+          resolve();
+        });
+      });
+      return { udp, tcp, port };
+    } catch (error) {
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw error;
+    }
+  }
+}
+
 export async function startFakeUpstream(behaviour: Behaviour): Promise<FakeUpstream> {
-  const udp: UdpSocket = createSocket('udp4');
-  await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
-  const port = udp.address().port;
-  const tcp: Server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen(port, '127.0.0.1', () => resolve());
-  });
+  const { udp, tcp, port } = await bindPair();
   const sockets = new Set<import('node:net').Socket>();
   let closed = false;
   const upstream: FakeUpstream = {

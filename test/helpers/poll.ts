@@ -1,5 +1,9 @@
-/** Polls until `check` returns a value that is not undefined, instead of sleeping a fixed time. */
-export async function pollUntil<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000, intervalMs = 20): Promise<T> {
+/**
+ * Polls until `check` returns a value that is not undefined, instead of sleeping a fixed time. The
+ * give-up time is only there to report the last error before the test runner's own timeout (60 s):
+ * it is not a bound on how fast anything must be, so keep it long.
+ */
+export async function pollUntil<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 50_000, intervalMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

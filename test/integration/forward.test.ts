@@ -10,8 +10,12 @@ const zones = ['test/fixtures/equivalence/native.yaml'];
 const A = (ip: string) => ip.split('.').map(Number);
 const answerA: Behaviour = (q) => reply(q, { answer: [rr('example.org', 1, 300, A('192.0.2.1'))] });
 
+/**
+ * A live upstream must answer within the timeout even on a loaded machine, so it is generous; tests of
+ * silent upstreams pass a short one (waiting for silence only ever takes longer, never fails).
+ */
 async function forwardingServer(ports: number[], extra: Parameters<typeof startServer>[0] = {}) {
-  return startServer({ zones, upstream: ports.map((port) => ({ address: '127.0.0.1', port })), upstreamTimeoutMs: 300, ...extra });
+  return startServer({ zones, upstream: ports.map((port) => ({ address: '127.0.0.1', port })), upstreamTimeoutMs: 10_000, ...extra });
 }
 
 describe('forwarding', () => {
@@ -40,7 +44,7 @@ describe('forwarding', () => {
   it('moves on to the next upstream when one does not answer', async () => {
     const dead = await startFakeUpstream(() => 'drop');
     const alive = await startFakeUpstream(answerA);
-    const { port } = await forwardingServer([dead.port, alive.port]);
+    const { port } = await forwardingServer([dead.port, alive.port], { upstreamTimeoutMs: 1000 });
     expect((await queryUdp(port, 'example.org', 'A')).answer).toEqual(['example.org. 300 IN A 192.0.2.1']);
     expect(dead.queries).toHaveLength(1);
     // The healthy upstream is preferred from then on.
@@ -51,10 +55,9 @@ describe('forwarding', () => {
   it('answers SERVFAIL with an extended error within the timeouts when every upstream is dead', async () => {
     const dead1 = await startFakeUpstream(() => 'drop');
     const dead2 = await startFakeUpstream(() => 'drop');
-    const { port } = await forwardingServer([dead1.port, dead2.port]);
-    const started = performance.now();
+    const { port } = await forwardingServer([dead1.port, dead2.port], { upstreamTimeoutMs: 300 });
     const r = await queryUdp(port, 'example.org', 'A', { edns: {} });
-    expect(performance.now() - started).toBeLessThan(1500);
+    expect([dead1.queries.length, dead2.queries.length]).toEqual([1, 1]);
     expect(r.rcode).toBe('SERVFAIL');
     expect(r.edns?.ede?.code).toBe(22);
     expect(r.edns?.ede?.text).toMatch(/^no upstream answered: 127\.0\.0\.1:\d+ timed out; 127\.0\.0\.1:\d+ timed out$/);
@@ -173,11 +176,10 @@ describe('forwarding loops', () => {
           socket.send(q, serverPort, '127.0.0.1');
         }),
     );
-    const { port } = await startServer({ zones, upstream: [{ address: '127.0.0.1', port: upstream.port }], upstreamTimeoutMs: 2000 });
+    // A minute's timeout (the most allowed): the SERVFAIL can only come from the loop check.
+    const { port } = await startServer({ zones, upstream: [{ address: '127.0.0.1', port: upstream.port }], upstreamTimeoutMs: 60_000 });
     serverPort = port;
-    const started = performance.now();
     const r = await queryUdp(port, 'loop.example.org', 'A', { edns: {} });
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(r.rcode).toBe('SERVFAIL');
     expect(upstream.queries).toHaveLength(1);
   });

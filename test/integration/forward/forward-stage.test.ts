@@ -77,9 +77,8 @@ describe('forward stage', () => {
     const dead1 = await startFakeUpstream(() => 'drop');
     const dead2 = await startFakeUpstream(() => 'drop');
     const forward = createForwardStage(client({ servers: [at(dead1.port), at(dead2.port)], timeoutMs: 150 }));
-    const started = performance.now();
     const answer = await forward(queryObject('example.org', 'A', { edns: {} }), unreachable);
-    expect(performance.now() - started).toBeLessThan(2 * 150 + 250);
+    expect([dead1.queries.length, dead2.queries.length]).toEqual([1, 1]);
     expect(answer).toMatchObject({ kind: 'records', rcode: 2, extendedError: { code: 22 } });
     expect(answer.kind === 'records' && answer.extendedError?.text).toMatch(/^no upstream answered: 127\.0\.0\.1:\d+ timed out; 127\.0\.0\.1:\d+ timed out$/);
   });
@@ -103,10 +102,9 @@ describe('forward stage', () => {
       const answer = await forward!(queryFromWire(again, queryObject('loop.example.org', 'A', { edns: {} })), unreachable);
       return answer.kind === 'records' ? reply(q, { rcode: answer.rcode }) : 'drop';
     });
-    forward = createForwardStage(client({ servers: [at(upstream.port)], timeoutMs: 2000 }), { onLoopDetected: (q) => loops.push(q) });
-    const started = performance.now();
+    // An hour's timeout: the SERVFAIL can only come from the loop check, never from a timeout.
+    forward = createForwardStage(client({ servers: [at(upstream.port)], timeoutMs: 3_600_000 }), { onLoopDetected: (q) => loops.push(q) });
     const bytes = relayed(await forward(queryObject('loop.example.org', 'A', { edns: {} }), unreachable));
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(decodeReply(bytes).rcode).toBe('SERVFAIL');
     expect(loops.map((q) => q.lowerName)).toEqual(['loop.example.org']);
     expect(upstream.queries).toHaveLength(1);
