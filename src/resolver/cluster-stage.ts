@@ -22,14 +22,13 @@ export function createClusterStage(registryRef: RegistryRef, options: ClusterSta
     const registry = registryRef.current();
     // Before the first registry loads, say "try later" rather than a cacheable NXDOMAIN.
     if (!registry) return notReady;
-    // Misses are shared objects already; memoising them would only let random names fill the memo.
-    const answer = memo.get(
-      registry,
-      query.lowerName,
-      query.type,
-      () => answerClusterName(registry, options, query.lowerName, query.type),
-      (answer) => answer.rcode === 0 ? answer !== negativeAnswers(registry).nodata : answer !== negativeAnswers(registry).nxdomain,
-    );
+    let answer = memo.find(registry, query.lowerName, query.type);
+    if (answer === undefined) {
+      answer = answerClusterName(registry, options, query.lowerName, query.type);
+      // Misses are shared objects already; memoising them would only let random names fill the memo.
+      const negative = negativeAnswers(registry);
+      if (answer !== negative.nxdomain && answer !== negative.nodata) memo.keep(registry, query.lowerName, query.type, answer);
+    }
     // Only a chain that leaves the zone goes async; every other answer is returned as it is.
     return chaser === undefined ? answer : chaser.complete(registry, query, answer);
   };

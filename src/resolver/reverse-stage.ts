@@ -15,6 +15,10 @@ export function createReverseStage(registryRef: RegistryRef): Stage {
     const ptrs = registry?.reverse.get(name);
     // Addresses the registry does not know belong to someone else: the upstream answers them.
     if (!registry || !ptrs) return next(query);
-    return memo.get(registry, name, query.type, () => answered(ptrs));
+    const memoised = memo.find(registry, name, query.type);
+    if (memoised) return memoised;
+    const answer = answered(ptrs);
+    memo.keep(registry, name, query.type, answer);
+    return answer;
   };
 }

@@ -54,7 +54,11 @@ export function createShortFormStage(registryRef: RegistryRef, options: ShortFor
     if (!registry) return next(query);
     const target = expandShortForm(registry, options, query.lowerName);
     if (target === undefined) return next(query);
-    const answer = memo.get(registry, query.lowerName, query.type, () => answerShortForm(registry, options, query.lowerName, target, query.type));
+    let answer = memo.find(registry, query.lowerName, query.type);
+    if (answer === undefined) {
+      answer = answerShortForm(registry, options, query.lowerName, target, query.type);
+      memo.keep(registry, query.lowerName, query.type, answer);
+    }
     return options.chaser === undefined ? answer : options.chaser.complete(registry, query, answer);
   };
 }

@@ -141,13 +141,14 @@ export function decodeQuery(buf: Uint8Array, meta: PacketMeta): QueryVerdict {
       parsed = undefined;
     }
   }
-  const echo = (edns?: Edns): RequestEcho => ({ id, opcode, recursionDesired, checkingDisabled, question: qdcount === 1 ? question : undefined, edns });
+  // Error replies echo the header (and question when there is exactly one); built only when needed.
+  const q1 = qdcount === 1 ? question : undefined;
 
   // RFC 1035 §4.1.1: we implement QUERY only; say so even when the rest is unreadable.
-  if (opcode !== Opcode.QUERY) return { kind: 'notimp', echo: echo() };
-  if (qdcount !== 1) return { kind: 'formerr', echo: echo(), reason: 'QDCOUNT must be 1' };
-  if (!parsed || !question) return { kind: 'formerr', echo: echo(), reason: 'malformed question' };
-  if (qtype === RecordType.OPT) return { kind: 'formerr', echo: echo(), reason: 'OPT is not a question type' };
+  if (opcode !== Opcode.QUERY) return { kind: 'notimp', echo: echoOf(buf, q1, undefined) };
+  if (qdcount !== 1) return { kind: 'formerr', echo: echoOf(buf, q1, undefined), reason: 'QDCOUNT must be 1' };
+  if (!parsed || !question) return { kind: 'formerr', echo: echoOf(buf, q1, undefined), reason: 'malformed question' };
+  if (qtype === RecordType.OPT) return { kind: 'formerr', echo: echoOf(buf, q1, undefined), reason: 'OPT is not a question type' };
 
   // Walk the other sections: every record must parse, at most one OPT, owned by the root (RFC 6891 §6.1.1).
   let edns: Edns | undefined;
@@ -157,11 +158,11 @@ export function decodeQuery(buf: Uint8Array, meta: PacketMeta): QueryVerdict {
   for (let i = 0; i < records; i++) {
     const nameStart = pos;
     const nameEnd = skipName(buf, pos);
-    if (nameEnd < 0 || nameEnd + 10 > buf.length) return { kind: 'formerr', echo: echo(edns), reason: 'malformed record' };
+    if (nameEnd < 0 || nameEnd + 10 > buf.length) return { kind: 'formerr', echo: echoOf(buf, q1, edns), reason: 'malformed record' };
     const type = (buf[nameEnd]! << 8) | buf[nameEnd + 1]!;
     const rdlength = (buf[nameEnd + 8]! << 8) | buf[nameEnd + 9]!;
     const next = nameEnd + 10 + rdlength;
-    if (next > buf.length) return { kind: 'formerr', echo: echo(edns), reason: 'record overruns the packet' };
+    if (next > buf.length) return { kind: 'formerr', echo: echoOf(buf, q1, edns), reason: 'record overruns the packet' };
     if (type === RecordType.OPT) {
       optCount++;
       const inAdditional = i >= ancount + nscount;
@@ -176,9 +177,9 @@ export function decodeQuery(buf: Uint8Array, meta: PacketMeta): QueryVerdict {
     }
     pos = next;
   }
-  if (badOpt) return { kind: 'formerr', echo: echo(optCount === 1 ? edns : undefined), reason: 'bad OPT record' };
-  if (pos !== buf.length) return { kind: 'formerr', echo: echo(edns), reason: 'trailing bytes after the last record' };
-  if (edns && edns.version !== 0) return { kind: 'badvers', echo: echo(edns) };
+  if (badOpt) return { kind: 'formerr', echo: echoOf(buf, q1, optCount === 1 ? edns : undefined), reason: 'bad OPT record' };
+  if (pos !== buf.length) return { kind: 'formerr', echo: echoOf(buf, q1, edns), reason: 'trailing bytes after the last record' };
+  if (edns && edns.version !== 0) return { kind: 'badvers', echo: echoOf(buf, q1, edns) };
 
   const query: Query = {
     id,
@@ -195,6 +196,18 @@ export function decodeQuery(buf: Uint8Array, meta: PacketMeta): QueryVerdict {
     wire: buf,
   };
   return { kind: 'query', query, question };
+}
+
+/** What an error reply echoes: the header fields (read again from the packet) and the question. */
+function echoOf(buf: Uint8Array, question: Uint8Array | undefined, edns: Edns | undefined): RequestEcho {
+  return {
+    id: (buf[0]! << 8) | buf[1]!,
+    opcode: (buf[2]! >> 3) & 0x0f,
+    recursionDesired: (buf[2]! & 0x01) !== 0,
+    checkingDisabled: (buf[3]! & 0x10) !== 0,
+    question,
+    edns,
+  };
 }
 
 /** EDNS options are {code, length, data} triples that must exactly fill the RDATA (RFC 6891 §6.1.2). */
