@@ -27,6 +27,7 @@ import { createServerMetrics, qtypeLabel, QueryZone, rcodeLabel, Transport } fro
 import { startHttpServer, type HttpListener } from './http/http-server.js';
 import { isInZone } from './resolver/cluster-answers.js';
 import { listRecords } from './resolver/list-records.js';
+import { EXPLAIN_TYPES, explainName, explainType, type ExplainOptions } from './resolver/explain.js';
 import { decodeQuery } from './wire/query-decoder.js';
 import { encodeResponse, encodeVerdict } from './wire/answer-encoder.js';
 import { createDnsListeners, type DnsListeners, type ListenerMeta } from './transport/dns-listeners.js';
@@ -152,6 +153,12 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
     ...(chase ? { chase } : {}),
   });
   const recursionAvailable = options.upstream !== 'none';
+  const explainOptions: ExplainOptions = {
+    podMode: options.pods,
+    defaultNamespace: options.defaultNamespace,
+    nameServerAddresses: nsAddresses,
+    upstreams: options.upstream === 'none' ? 'none' : options.upstream.map((u) => (u.address.includes(':') ? `[${u.address}]:${u.port}` : `${u.address}:${u.port}`)),
+  };
   const observing = metrics !== undefined || options.logQueries;
   /**
    * Duration sampling. A cluster answer takes microseconds and is sent in the same tick; two clock
@@ -272,6 +279,14 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
           replace: (body, o) => manager.replace(body, o),
           remove: (target) => manager.remove(target),
           list: () => manager.list(),
+          explain: (name, type) => {
+            const registry = registryRef.current();
+            if (!registry) return { error: 'the registry is not loaded yet' };
+            const t = explainType(type);
+            if (t === undefined) return { error: `type: "${type}" is not one of ${Object.keys(EXPLAIN_TYPES).join(', ')}` };
+            if (name.length > 255) return { error: 'name: longer than 255 characters (RFC 1035 §2.3.4)' };
+            return explainName(registry, explainOptions, name, t);
+          },
           records: () => {
             const registry = registryRef.current();
             return registry ? listRecords(registry, { podMode: options.pods, nameServerAddresses: nsAddresses }) : [];

@@ -5,14 +5,14 @@ import { ConfigError } from '../errors.js';
 import { buildRegistry } from '../registry/build-registry.js';
 import { formatDiagnostic, hasErrors } from '../registry/diagnostics.js';
 import type { ResolvedOptions } from '../options.js';
-import { EXPLAIN_TYPES, explainName, formatExplanation } from '../resolver/explain.js';
+import { EXPLAIN_TYPES, explainName, explainType, formatExplanation } from '../resolver/explain.js';
 import { readZones } from '../sources/zones-reader.js';
 
 /** Checks a TYPE argument: a mnemonic we explain (`A`, `srv`), or a ConfigError with the nearest. */
 export function parseExplainType(text: string | undefined): string {
-  const type = (text ?? 'A').toUpperCase();
-  if (!(type in EXPLAIN_TYPES)) {
-    throw new ConfigError(`explain: unknown record type "${text}"${didYouMean(type, Object.keys(EXPLAIN_TYPES))} (expected ${Object.keys(EXPLAIN_TYPES).join(', ')})`);
+  const type = explainType(text);
+  if (type === undefined) {
+    throw new ConfigError(`explain: unknown record type "${text}"${didYouMean((text ?? '').toUpperCase(), Object.keys(EXPLAIN_TYPES)) || ` (expected ${Object.keys(EXPLAIN_TYPES).join(', ')})`}`);
   }
   return type;
 }

@@ -1,6 +1,6 @@
 /**
  * The one HTTP listener: /metrics, /health, /ready, and the registration API under /v1 (put, delete
- * and list registrations; list the names answered). Plain node:http: a handful of fixed routes
+ * and list registrations; list the names answered; explain a name). Plain node:http: a handful of fixed routes
  * needs no framework. Loopback by default; any other address requires a bearer token.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -18,6 +18,8 @@ export interface RegistrationApi {
   remove(target: string | { kind: string; namespace: string; name: string }): Promise<string[]>;
   list(): unknown[];
   records(): unknown[];
+  /** GET /v1/explain: the explanation, or why the question cannot be asked (400). */
+  explain(name: string, type: string | undefined): { readonly error: string } | object;
 }
 
 export interface HttpServerOptions {
@@ -72,6 +74,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpL
     if (!authorised(req)) return send(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': 'Bearer' });
 
     if (path === '/v1/records' && req.method === 'GET') return send(res, 200, { records: options.api.records() });
+    if (path === '/v1/explain' && req.method === 'GET') {
+      const name = url.searchParams.get('name');
+      if (!name) return send(res, 400, { error: 'name is required: /v1/explain?name=web.shop&type=A' });
+      const explained = options.api.explain(name, url.searchParams.get('type') ?? undefined);
+      return send(res, 'error' in explained ? 400 : 200, explained);
+    }
     if (path === '/v1/registrations') {
       if (req.method === 'GET') return send(res, 200, { registrations: options.api.list() });
       const lease = parseLease(url.searchParams.get('lease'));

@@ -87,6 +87,12 @@ export const EXPLAIN_TYPES: Readonly<Record<string, number>> = {
   ANY: RecordType.ANY,
 };
 
+/** The RR type mnemonic `explain` takes (`a`, `SRV`), upper-cased; undefined when it is not one we explain. */
+export function explainType(text: string | undefined): string | undefined {
+  const type = (text ?? 'A').toUpperCase();
+  return type in EXPLAIN_TYPES ? type : undefined;
+}
+
 /** Explains `name` (any case, with or without the trailing dot) for the RR type `type` (a mnemonic). */
 export function explainName(registry: Registry, options: ExplainOptions, name: string, type: string): Explanation {
   const lowerName = name.toLowerCase().replace(/\.+$/, '');
@@ -278,7 +284,9 @@ function inZoneHints(registry: Registry, options: ExplainOptions, index: InputIn
     }
     const svcName = `${svc}.${ns}.svc.${zone}`;
     if (prefix.length === 1) {
-      const labelsHere = [...registry.names.keys()].filter((n) => n.endsWith(`.${svcName}`) && n.split('.').length === svcName.split('.').length + 1).map((n) => n.split('.')[0]!);
+      const labelsHere: string[] = [];
+      for (const [n, node] of registry.names) if (node.role === 'endpoint' && n.endsWith(`.${svcName}`)) labelsHere.push(n.slice(0, n.length - svcName.length - 1));
+      labelsHere.sort();
       const near = nearestNames(prefix[0]!, labelsHere);
       hints.push({ kind: 'near-endpoint', text: `service ${ns}/${svc} has no ready endpoint "${prefix[0]}"${labelsHere.length ? ` (it has: ${labelsHere.slice(0, 5).join(', ')}${labelsHere.length > 5 ? ', …' : ''})` : ''}`, ...(near[0] ? { name: `${near[0]}.${svcName}.` } : {}) });
     } else if (prefix.length === 2) {
@@ -329,7 +337,8 @@ function outOfZoneHints(registry: Registry, options: ExplainOptions, index: Inpu
   const asCluster = labels[labels.length - 1] === 'svc' ? [...labels, ...zoneLabels] : labels.length === 2 ? [labels[0]!, labels[1]!, 'svc', ...zoneLabels] : undefined;
   if (asCluster && asCluster.length === zoneLabels.length + 3) {
     for (const hint of inZoneHints(registry, options, index, asCluster.slice(0, 3))) {
-      if (hint.kind === 'near-namespace' || hint.kind === 'near-service' || hint.kind === 'other-namespace' || hint.kind === 'headless-no-ready') {
+      // Only a concrete near name helps here: "namespace org does not exist" for example.org would be noise.
+      if ((hint.name && (hint.kind === 'near-namespace' || hint.kind === 'near-service' || hint.kind === 'other-namespace')) || hint.kind === 'headless-no-ready') {
         const short = hint.name?.slice(0, -(registry.zone.length + 6));
         hints.push(short && hint.kind !== 'other-namespace' ? { ...hint, text: `${hint.text.replace(/: did you mean .*$/, '')}: did you mean ${short}?` } : hint);
       }

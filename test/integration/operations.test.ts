@@ -154,7 +154,7 @@ describe('the registration API', () => {
     const listener = await startHttpServer({
       host: '127.0.0.1', port: 0, loopback: false, token: undefined, healthy: () => true, ready: () => true,
       metrics: createServerMetrics('dns://test', 'cluster.local', { processMetrics: false }),
-      api: { apply: async () => [], replace: async () => [], remove: async () => [], list: () => [], records: () => [] },
+      api: { apply: async () => [], replace: async () => [], remove: async () => [], list: () => [], records: () => [], explain: () => ({ error: 'unused' }) },
     });
     try {
       const http = `http://127.0.0.1:${listener.address.port}`;
