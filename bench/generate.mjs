@@ -89,7 +89,18 @@ export function toNative(cluster) {
   return `${docs.join('\n---\n')}\n`;
 }
 
-/** dnsperf query lines and, for a sample, the answer each must get. */
+/** Names pods look up outside the cluster; with ndots:5 each is tried under the search path first. */
+const EXTERNAL_NAMES = ['api.example.org', 'www.example.com', 'registry.example.net', 'db.example.org', 'auth.example.com', 'cdn.example.net', 'metrics.example.org', 'queue.example.com'];
+
+/**
+ * dnsperf query lines and, for every line, the answer it must get.
+ * - realistic: 70 % A of existing services, 10 % AAAA (NODATA), 6 % SRV, 3 % headless A, 4 % PTR,
+ *   7 % NXDOMAIN.
+ * - miss-heavy: what a pod with the default `ndots:5` and search path `<ns>.svc.cluster.local
+ *   svc.cluster.local cluster.local` sends: A and AAAA for every search suffix until one answers.
+ *   Lookups of external names (60 %) miss three times; `svc.other-ns` short names (40 %) miss once
+ *   and then hit. About 85 % of the queries are NXDOMAIN.
+ */
 export function queryMix(cluster, kind, count = 20_000) {
   const random = rng(7);
   const zone = 'cluster.local';
@@ -98,41 +109,47 @@ export function queryMix(cluster, kind, count = 20_000) {
   const pick = (list) => list[Math.floor(random() * list.length)];
   const lines = [];
   const expect = [];
+  const add = (name, type, rcode, answers) => {
+    lines.push(`${name} ${type}`);
+    expect.push({ name, type, rcode, answers });
+  };
+  if (kind === 'miss-heavy') {
+    while (lines.length < count) {
+      const podNamespace = pick(cluster.namespaces);
+      const external = random() < 0.6;
+      const s = pick(clusterIPs);
+      const asked = external ? pick(EXTERNAL_NAMES) : `${s.name}.${s.namespace}`;
+      for (const suffix of [`${podNamespace}.svc.${zone}`, `svc.${zone}`, zone]) {
+        const name = `${asked}.${suffix}`;
+        const hit = !external && suffix === `svc.${zone}`;
+        add(name, 'A', hit ? 0 : 3, hit ? [s.ip] : []);
+        add(name, 'AAAA', hit ? 0 : 3, []);
+        if (hit) break;
+      }
+    }
+    lines.length = count;
+    expect.length = count;
+    return { text: `${lines.join('\n')}\n`, expect };
+  }
   for (let i = 0; i < count; i++) {
     const r = random();
-    const miss = kind === 'miss-heavy' ? r < 0.8 : r >= 0.93;
-    if (miss) {
-      const name = `missing-${Math.floor(random() * 1e9)}.${pick(cluster.namespaces)}.svc.${zone}`;
-      lines.push(`${name} A`);
-      expect.push({ name, type: 'A', rcode: 3, answers: [] });
-      continue;
-    }
-    const rr = kind === 'miss-heavy' ? 0 : r;
-    if (rr < 0.7) {
+    if (r >= 0.93) {
+      add(`missing-${Math.floor(random() * 1e9)}.${pick(cluster.namespaces)}.svc.${zone}`, 'A', 3, []);
+    } else if (r < 0.7) {
       const s = pick(clusterIPs);
-      const name = `${s.name}.${s.namespace}.svc.${zone}`;
-      lines.push(`${name} A`);
-      expect.push({ name, type: 'A', rcode: 0, answers: [s.ip] });
-    } else if (rr < 0.8) {
+      add(`${s.name}.${s.namespace}.svc.${zone}`, 'A', 0, [s.ip]);
+    } else if (r < 0.8) {
       const s = pick(clusterIPs);
-      const name = `${s.name}.${s.namespace}.svc.${zone}`;
-      lines.push(`${name} AAAA`);
-      expect.push({ name, type: 'AAAA', rcode: 0, answers: [] });
-    } else if (rr < 0.86) {
+      add(`${s.name}.${s.namespace}.svc.${zone}`, 'AAAA', 0, []);
+    } else if (r < 0.86) {
       const s = pick(clusterIPs);
-      const name = `_${s.ports[0].name}._tcp.${s.name}.${s.namespace}.svc.${zone}`;
-      lines.push(`${name} SRV`);
-      expect.push({ name, type: 'SRV', rcode: 0, answers: [`0 100 ${s.ports[0].port} ${s.name}.${s.namespace}.svc.${zone}.`] });
-    } else if (rr < 0.89) {
+      add(`_${s.ports[0].name}._tcp.${s.name}.${s.namespace}.svc.${zone}`, 'SRV', 0, [`0 100 ${s.ports[0].port} ${s.name}.${s.namespace}.svc.${zone}.`]);
+    } else if (r < 0.89) {
       const s = pick(headless);
-      const name = `${s.name}.${s.namespace}.svc.${zone}`;
-      lines.push(`${name} A`);
-      expect.push({ name, type: 'A', rcode: 0, answers: s.endpoints.map((e) => e.ip) });
+      add(`${s.name}.${s.namespace}.svc.${zone}`, 'A', 0, s.endpoints.map((e) => e.ip));
     } else {
       const s = pick(clusterIPs);
-      const name = `${s.ip.split('.').reverse().join('.')}.in-addr.arpa`;
-      lines.push(`${name} PTR`);
-      expect.push({ name, type: 'PTR', rcode: 0, answers: [`${s.name}.${s.namespace}.svc.${zone}.`] });
+      add(`${s.ip.split('.').reverse().join('.')}.in-addr.arpa`, 'PTR', 0, [`${s.name}.${s.namespace}.svc.${zone}.`]);
     }
   }
   return { text: `${lines.join('\n')}\n`, expect };
