@@ -9,7 +9,6 @@ import { cpus, totalmem, tmpdir, loadavg } from 'node:os';
 import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeBenchFiles } from './generate.mjs';
-import { writeKnotFiles } from './knot-zone.mjs';
 
 const WORK = new URL('./.work/', import.meta.url).pathname;
 const RESULTS = new URL('./results/', import.meta.url).pathname;
@@ -227,6 +226,8 @@ const median = (values) => {
 async function main() {
   requireTools();
   execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
+  // Imported after the build: it lists the registry with the built code.
+  const { writeKnotFiles } = await import('./knot-zone.mjs');
   console.log('generating registries, zone files and query mixes…');
   const sets = writeBenchFiles(WORK);
   knotDir = mkdtempSync(join(tmpdir(), 'cluster-dns-bench-knot-'));
