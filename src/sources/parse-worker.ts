@@ -1,27 +1,21 @@
-/** Worker entry: parses and converts one chunk of kubectl List items (see parallel-parse.ts). */
+/** Worker entry: hashes, parses and converts one registry file's bytes, and posts the slim result back in parts. */
+import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { RegistryInput } from '../registry/model.js';
-import type { ParseChunk } from './parallel-parse.js';
-import { convertDocuments } from './registry-documents.js';
-import type { SourceDocument } from './source-document.js';
-import { parseYamlText } from './yaml-documents.js';
+import { INPUT_FIELDS, type ParseReply, type ParseRequest } from './off-thread-parse.js';
+import { convertRegistryText } from './registry-documents.js';
 
-const chunk = workerData as ParseChunk;
-const documents: SourceDocument[] = [];
-const diagnostics = [];
-for (const item of chunk.items) {
-  const parsed = parseYamlText(chunk.file, item.text, item.firstLine - 1);
-  documents.push(...parsed.documents);
-  diagnostics.push(...parsed.diagnostics);
+/** Items per message: the main thread deserialises one message at a time, between queries. */
+const PART = 1000;
+
+const request = workerData as ParseRequest;
+const bytes = new Uint8Array(request.bytes);
+const contentHash = createHash('sha256').update(bytes).digest('hex');
+const text = new TextDecoder().decode(bytes);
+const converted = convertRegistryText(request.file, text);
+const post = (reply: ParseReply) => parentPort!.postMessage(reply);
+for (const field of INPUT_FIELDS) {
+  const list = converted.input[field] ?? [];
+  for (let i = 0; i < list.length; i += PART) post({ type: 'part', field, items: list.slice(i, i + PART) });
 }
-const converted = convertDocuments(documents);
-// Origins find their line lazily; resolve them here, where the parsed documents still exist.
-const plain = <T extends { origin: { file: string; line: number } }>(list: readonly T[]): T[] =>
-  list.map((o) => ({ ...o, origin: { file: o.origin.file, line: o.origin.line } }));
-const input: RegistryInput = {
-  namespaces: plain(converted.input.namespaces),
-  services: plain(converted.input.services),
-  endpointGroups: plain(converted.input.endpointGroups),
-  pods: plain(converted.input.pods),
-};
-parentPort!.postMessage({ input, diagnostics: [...diagnostics, ...converted.diagnostics] });
+for (let i = 0; i < converted.diagnostics.length; i += PART) post({ type: 'diagnostics', items: converted.diagnostics.slice(i, i + PART) });
+post({ type: 'done', contentHash });

@@ -5,7 +5,7 @@ import { Problems, isRecord } from './field-checks.js';
 import { convertKubernetesObject, createCollector } from './kubernetes-manifests.js';
 import { convertNativeDocument, isNativeDocument } from './native-format.js';
 import { plainDocument, type SourceDocument } from './source-document.js';
-import { parseRegistryText } from './yaml-documents.js';
+import { parseRegistryBatches } from './yaml-documents.js';
 
 export interface ConvertedSource {
   readonly input: RegistryInput;
@@ -13,15 +13,26 @@ export interface ConvertedSource {
 }
 
 /** Decides each document's format (a `kind` makes it Kubernetes) and converts it. */
-export function convertDocuments(documents: readonly SourceDocument[]): ConvertedSource {
+export function convertDocuments(documents: Iterable<SourceDocument>): ConvertedSource {
+  return convertBatches([{ documents, diagnostics: [] }]);
+}
+
+/**
+ * Converts batches of parsed documents as they come, so each batch's parse tree can be collected
+ * before the next is parsed. Diagnostics keep file order: a batch's syntax errors, then its fields.
+ */
+function convertBatches(batches: Iterable<{ documents: Iterable<SourceDocument>; diagnostics: readonly Diagnostic[] }>): ConvertedSource {
   const out = createCollector();
   const diagnostics: Diagnostic[] = [];
-  for (const doc of documents) {
-    const problems = new Problems(doc);
-    if (isNativeDocument(doc.value)) convertNativeDocument(doc.value as Record<string, unknown>, problems, out);
-    else if (isRecord(doc.value) && ('kind' in doc.value || 'apiVersion' in doc.value)) convertKubernetesObject(doc.value, problems, out);
-    else problems.error([], 'not a registry document: expected a Kubernetes object (apiVersion, kind) or a native document (namespace, services, pods)');
-    diagnostics.push(...problems.diagnostics);
+  for (const batch of batches) {
+    for (const d of batch.diagnostics) diagnostics.push(d);
+    for (const doc of batch.documents) {
+      const problems = new Problems(doc);
+      if (isNativeDocument(doc.value)) convertNativeDocument(doc.value as Record<string, unknown>, problems, out);
+      else if (isRecord(doc.value) && ('kind' in doc.value || 'apiVersion' in doc.value)) convertKubernetesObject(doc.value, problems, out);
+      else problems.error([], 'not a registry document: expected a Kubernetes object (apiVersion, kind) or a native document (namespace, services, pods)');
+      for (const d of problems.diagnostics) diagnostics.push(d);
+    }
   }
   const { namespaces, services, endpointGroups, pods, workloads } = out;
   return { input: { namespaces, services, endpointGroups, pods, workloads }, diagnostics };
@@ -29,9 +40,7 @@ export function convertDocuments(documents: readonly SourceDocument[]): Converte
 
 /** Text of a file or request body (YAML, possibly multi-document, or JSON) → registry input. */
 export function convertRegistryText(file: string, text: string): ConvertedSource {
-  const parsed = parseRegistryText(file, text);
-  const converted = convertDocuments(parsed.documents);
-  return { input: converted.input, diagnostics: [...parsed.diagnostics, ...converted.diagnostics] };
+  return convertBatches(parseRegistryBatches(file, text));
 }
 
 /** Plain objects (already parsed, e.g. from an API call) → registry input. */
