@@ -49,6 +49,23 @@ export function normalizeZone(domain: string): DomainName {
  * reverse entry is computed here so that queries only look things up.
  */
 export function buildRegistry(written: readonly RegistryInput[], options: BuildOptions): BuildResult {
+  const steps = buildRegistrySteps(written, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Objects handled between two pauses of buildRegistrySteps. */
+const STEP = 256;
+
+/**
+ * buildRegistry as a generator that pauses every few hundred objects, so a caller can spread a
+ * large build over several turns of the event loop (see build-in-slices.ts). Nothing is shared
+ * until it returns: the snapshot is complete or not there at all.
+ */
+export function* buildRegistrySteps(written: readonly RegistryInput[], options: BuildOptions): Generator<void, BuildResult, void> {
+  let work = 0;
   const zone = normalizeZone(options.clusterDomain);
   const ttl = options.ttl;
   // First what the control plane would add: allocated ClusterIPs, workload Pods, selector endpoints.
@@ -65,6 +82,7 @@ export function buildRegistry(written: readonly RegistryInput[], options: BuildO
   for (const input of inputs) {
     for (const ns of input.namespaces) namespaces.add(ns.name.toLowerCase());
     for (const svc of input.services) {
+      if (++work % STEP === 0) yield;
       const key = serviceKey(svc.namespace, svc.name);
       const previous = services.get(key);
       if (previous) {
@@ -84,12 +102,14 @@ export function buildRegistry(written: readonly RegistryInput[], options: BuildO
       namespaces.add(svc.namespace.toLowerCase());
     }
     for (const group of input.endpointGroups) {
+      if (++work % STEP === 0) yield;
       const key = serviceKey(group.namespace, group.service);
       let list = groupsByService.get(key);
       if (!list) groupsByService.set(key, (list = []));
       list.push(group);
     }
     for (const pod of input.pods) {
+      if (++work % STEP === 0) yield;
       const ns = pod.namespace.toLowerCase();
       namespaces.add(ns);
       let set = podIps.get(ns);
@@ -138,6 +158,7 @@ export function buildRegistry(written: readonly RegistryInput[], options: BuildO
   }
 
   for (const [key, svc] of services) {
+    if (++work % STEP === 0) yield;
     const ns = svc.namespace.toLowerCase();
     const svcName: DomainName = `${svc.name.toLowerCase()}.${ns}.svc.${zone}`;
     // A service registered through the API shadows a file's, endpoints included.
@@ -239,6 +260,7 @@ export function buildRegistry(written: readonly RegistryInput[], options: BuildO
   // Sort for deterministic answers and give SRV sets equal weights (RFC 2782; CoreDNS splits 100).
   // The building nodes become the snapshot's nodes as they are: no second copy of 100k objects.
   for (const n of names.values()) {
+    if (++work % (STEP * 8) === 0) yield;
     if (n.a.length > 1) (n.a as ARecord[]).sort((x, y) => compareIp(x.address, y.address));
     if (n.aaaa.length > 1) (n.aaaa as AAAARecord[]).sort((x, y) => compareIp(x.address, y.address));
     if (n.srv.length > 0) {
@@ -249,8 +271,10 @@ export function buildRegistry(written: readonly RegistryInput[], options: BuildO
     }
   }
   const frozen: ReadonlyMap<DomainName, NameNode> = names;
+  yield;
   for (const list of reverse.values()) list.sort((x, y) => (x.target < y.target ? -1 : x.target > y.target ? 1 : 0));
 
+  yield;
   summaries.sort((x, y) => (x.namespace === y.namespace ? cmp(x.name, y.name) : cmp(x.namespace, y.namespace)));
 
   const registry: Registry = {

@@ -3,7 +3,8 @@
  * the registrations made through the library or HTTP API (with optional leases) — and rebuilds
  * and swaps the snapshot whenever either changes. Changes are serialised: one rebuild at a time.
  */
-import { buildRegistry, type BuildOptions } from '../registry/build-registry.js';
+import type { BuildOptions } from '../registry/build-registry.js';
+import { buildRegistryInSlices } from '../registry/build-in-slices.js';
 import { formatDiagnostic, type Diagnostic } from '../registry/diagnostics.js';
 import { diffRegistries } from '../registry/registry-diff.js';
 import type { RegistryInput } from '../registry/model.js';
@@ -86,7 +87,7 @@ export class RegistryManager {
       this.served = update.served;
       let changed = false;
       if (update.changed || !this.ref.current()) {
-        messages.push(...this.rebuild(first ? 'load' : 'reload', started, update.rejected));
+        for (const m of await this.rebuild(first ? 'load' : 'reload', started, update.rejected)) messages.push(m);
         changed = true;
       }
       const durationMs = elapsed(started);
@@ -105,7 +106,7 @@ export class RegistryManager {
       const started = performance.now();
       const keys = this.keysOf(input);
       const removed = keys.filter((k) => this.registrations.delete(k));
-      if (removed.length > 0) this.rebuild('remove', started, []);
+      if (removed.length > 0) await this.rebuild('remove', started, []);
       return removed;
     });
   }
@@ -125,7 +126,7 @@ export class RegistryManager {
         this.registrations.delete(r.key); // re-inserted last: the newest registration wins
         this.registrations.set(r.key, { ...r, expiresAt, seq: ++this.seq });
       }
-      this.rebuild(mode, started, []);
+      await this.rebuild(mode, started, []);
       this.scheduleLeaseSweep();
       return prepared.map(({ kind, namespace, name, key }) => ({ kind, namespace, name, key, expiresAt }));
     });
@@ -213,7 +214,7 @@ export class RegistryManager {
         for (const r of expired) this.registrations.delete(r.key);
         if (expired.length) {
           this.options.log.info({ expired: expired.map((r) => r.key) }, 'registrations expired');
-          this.rebuild('lease', started, []);
+          await this.rebuild('lease', started, []);
         }
         this.scheduleLeaseSweep();
       }).catch(() => {});
@@ -222,11 +223,12 @@ export class RegistryManager {
   }
 
   /** Builds the next snapshot from registrations (which win) and files, swaps it, logs one line. */
-  private rebuild(reason: string, started: number, rejected: readonly string[]): string[] {
+  /** Built in slices (queries keep being answered between them); rebuilds are serialised, so nothing else changes meanwhile. */
+  private async rebuild(reason: string, started: number, rejected: readonly string[]): Promise<string[]> {
     const newestFirst = [...this.registrations.values()].sort((a, b) => b.seq - a.seq);
     const inputs = [...newestFirst.map((r) => r.input), ...[...this.served.values()].map((f) => f.input)];
     const before = this.ref.current();
-    const built = buildRegistry(inputs, {
+    const built = await buildRegistryInSlices(inputs, {
       clusterDomain: this.options.clusterDomain,
       ttl: this.options.ttl,
       serviceCidrs: this.options.serviceCidrs,

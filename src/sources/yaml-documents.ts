@@ -184,7 +184,9 @@ export function parseYamlText(file: string, text: string, lineOffset: number): P
   const error = (offset: number, message: string): Diagnostic => ({ severity: 'error', file, ...at(offset), field: '', message: `invalid YAML: ${message}` });
   for (const doc of docs) {
     if (doc.errors.length > 0) {
-      for (const e of usefulErrors(doc.errors)) diagnostics.push(error(errorOffset(doc, text, e), firstLine(e.message)));
+      let openers: Node[] | undefined;
+      const unclosed = () => (openers ??= unclosedNodes(doc.contents, text));
+      for (const e of usefulErrors(doc.errors)) diagnostics.push(error(errorOffset(doc, text, e, unclosed), firstLine(e.message)));
       continue;
     }
     if (doc.contents === null) continue; // an empty document between `---` separators
@@ -232,31 +234,42 @@ function usefulErrors(errors: readonly YamlError[]): YamlError[] {
  * noticed where the next thing starts (often the next line, or the end of the file), so report the
  * opening; a key that runs onto the next line is reported where it continues.
  */
-function errorOffset(doc: Document.Parsed, text: string, e: YamlError): number {
+function errorOffset(doc: Document.Parsed, text: string, e: YamlError, openers: () => readonly Node[]): number {
   if (e.code === 'MULTILINE_IMPLICIT_KEY') {
     // The start of the continuation line's content: that line is the one to fix.
     const end = Math.max(e.pos[0], e.pos[1] - 1);
     const lineStart = text.lastIndexOf('\n', end - 1) + 1;
-    const indent = /^[ \t]*/.exec(text.slice(lineStart, end))![0].length;
+    const indent = /^[ \t]*/.exec(text.slice(lineStart, Math.min(end, lineStart + 256)))![0].length;
     return Math.max(e.pos[0], lineStart + indent);
   }
   if (!/^(Flow (map|sequence)|Missing closing)/.test(e.message)) return e.pos[0];
   const kind = e.message.startsWith('Flow map') ? '{' : e.message.startsWith('Flow sequence') ? '[' : 'quote';
   let opener: number | undefined;
-  forEachNode(doc.contents, (node) => {
-    const range = node.range;
-    if (!range || range[0] >= e.pos[0] || range[2] < e.pos[0]) return;
-    const opening = text[range[0]];
-    if ((kind === 'quote' ? opening === '"' || opening === "'" : opening === kind) && isUnclosed(node, text) && (opener === undefined || range[0] > opener)) opener = range[0];
-  });
+  for (const node of openers()) {
+    const [start, , end] = node.range!;
+    if (start >= e.pos[0] || end < e.pos[0]) continue;
+    const opening = text[start];
+    if ((kind === 'quote' ? opening === '"' || opening === "'" : opening === kind) && (opener === undefined || start > opener)) opener = start;
+  }
   return opener ?? e.pos[0];
+}
+
+/** Flow collections and quoted scalars that were never closed, found once per document. */
+function unclosedNodes(root: Node | null, text: string): Node[] {
+  const out: Node[] = [];
+  forEachNode(root, (node) => {
+    if (node.range && isUnclosed(node, text)) out.push(node);
+  });
+  return out;
 }
 
 function isUnclosed(node: Node, text: string): boolean {
   const [start, end] = node.range!;
-  const last = text.slice(start, end).trimEnd().slice(-1);
-  if (isCollection(node) && node.flow) return last !== (text[start] === '[' ? ']' : '}');
-  if (isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE')) return end - start < 2 || last !== text[start];
+  let last = end - 1;
+  while (last > start && /\s/.test(text[last]!)) last--;
+  const closing = text[last];
+  if (isCollection(node) && node.flow) return closing !== (text[start] === '[' ? ']' : '}');
+  if (isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE')) return last === start || closing !== text[start];
   return false;
 }
 

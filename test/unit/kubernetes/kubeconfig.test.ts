@@ -140,7 +140,7 @@ describe('kubeconfig: errors name the file and the field', () => {
     { name: 'wrong kind', text: 'kind: Pod\n', message: `kubeconfig ${FILE}: kind: "Pod" is not Config` },
     { name: 'clusters not a list', text: 'clusters: {}\n', message: `kubeconfig ${FILE}: clusters: must be a list` },
     { name: 'entry without name', text: 'contexts:\n- context: {}\n', message: `kubeconfig ${FILE}: contexts[0].name: not set` },
-    { name: 'YAML syntax', text: 'clusters: [\n', message: `kubeconfig ${FILE}:2:` },
+    { name: 'YAML syntax', text: 'clusters: [\n', message: `kubeconfig ${FILE}:1:` },
     { name: 'empty file', text: '', message: `kubeconfig ${FILE}: current-context: not set (choose one with --kube-context)` },
   ];
   for (const row of rows) {
