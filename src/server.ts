@@ -151,6 +151,7 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
     nameServerAddresses: nsAddresses,
     outOfZone,
     ...(chase ? { chase } : {}),
+    reverseCidrs: [...options.serviceCidrs, ...options.podCidrs],
   });
   const recursionAvailable = options.upstream !== 'none';
   const explainOptions: ExplainOptions = {

@@ -6,6 +6,8 @@ import { createCnameChaser, type CnameChaseOptions } from './cname-chase.js';
 import { createGuardStage } from './guard-stage.js';
 import { refuseOutOfZone } from './refuse-stage.js';
 import { createReverseStage } from './reverse-stage.js';
+import { createReverseZones } from './reverse-zones.js';
+import type { Cidr } from '../dns/cidr.js';
 import { createShortFormStage } from './short-form-stage.js';
 import { compose, type Next, type Stage } from './stage.js';
 
@@ -21,6 +23,8 @@ export interface ResolverOptions {
    * Without it such an answer is the CNAME alone.
    */
   readonly chase?: CnameChaseOptions;
+  /** The cluster's Service and Pod ranges: their reverse names are answered here, never forwarded. Default: none. */
+  readonly reverseCidrs?: readonly Cidr[];
 }
 
 export function createResolver(registryRef: RegistryRef, options: ResolverOptions): Next {
@@ -36,7 +40,7 @@ export function createResolver(registryRef: RegistryRef, options: ResolverOption
     [
       createGuardStage(),
       createClusterStage(registryRef, zoneOptions),
-      createReverseStage(registryRef),
+      createReverseStage(registryRef, { zones: createReverseZones(options.reverseCidrs ?? []), nameServerAddresses: options.nameServerAddresses }),
       createShortFormStage(registryRef, zoneOptions),
       ...(options.outOfZone ?? []),
     ],

@@ -1,19 +1,41 @@
-/** Reverse stage: PTR answers for ClusterIPs and ready endpoint IPs; other reverse names pass on. */
-import { answered } from '../dns/outcomes.js';
+/**
+ * Reverse stage: names inside our reverse zones (--service-cidr, --pod-cidr) are answered here in
+ * full, NXDOMAIN included, and never forwarded; elsewhere, PTR for a known ClusterIP or endpoint IP
+ * is answered and every other reverse name passes on to the upstream.
+ */
+import { answered, ExtendedError, servfail } from '../dns/outcomes.js';
 import { RecordType } from '../dns/types.js';
 import type { RegistryRef } from '../registry/registry-ref.js';
 import type { Stage } from './stage.js';
 import { createAnswerMemo } from './answer-memo.js';
+import { answerOwnedReverse, type ReverseZones } from './reverse-zones.js';
 
-export function createReverseStage(registryRef: RegistryRef): Stage {
+export interface ReverseStageOptions {
+  /** The reverse zones we own; none: only known addresses are answered. */
+  readonly zones?: ReverseZones;
+  /** Addresses of `ns.dns.<zone>`, for NS at a reverse zone's apex. */
+  readonly nameServerAddresses?: readonly string[];
+}
+
+export function createReverseStage(registryRef: RegistryRef, options: ReverseStageOptions = {}): Stage {
   const memo = createAnswerMemo();
+  const zones = options.zones;
+  const nameServers = options.nameServerAddresses ?? [];
+  const notReady = servfail({ code: ExtendedError.NOT_READY, text: 'registry not loaded yet' });
   return (query, next) => {
-    if (query.type !== RecordType.PTR && query.type !== RecordType.ANY) return next(query);
     const name = query.lowerName;
-    if (!name.endsWith('.in-addr.arpa') && !name.endsWith('.ip6.arpa')) return next(query);
+    if (!name.endsWith('.arpa')) return next(query);
+    const owned = zones?.locate(name);
     const registry = registryRef.current();
+    if (owned !== undefined) {
+      // Our zone: "try later" before the first registry, never a cacheable NXDOMAIN or a forward.
+      if (!registry) return notReady;
+      // Only positive answers are memoised; the negatives are shared objects already.
+      return memo.get(registry, name, query.type, () => answerOwnedReverse(registry, owned, name, query.type, nameServers), (answer) => answer.answer.length > 0);
+    }
+    if (query.type !== RecordType.PTR && query.type !== RecordType.ANY) return next(query);
     const ptrs = registry?.reverse.get(name);
-    // Addresses the registry does not know belong to someone else: the upstream answers them.
+    // Addresses outside our ranges that the registry does not know belong to someone else.
     if (!registry || !ptrs) return next(query);
     const memoised = memo.find(registry, name, query.type);
     if (memoised) return memoised;

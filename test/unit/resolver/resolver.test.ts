@@ -6,6 +6,9 @@ import type { PodMode } from '../../../src/resolver/cluster-answers.js';
 import { answerText, type AnswerText } from '../../helpers/zone-text.js';
 import { fixtureInput, fixtureRegistry } from './fixture-registry.js';
 import { buildRegistry } from '../../../src/registry/build-registry.js';
+import { parseCidr } from '../../../src/dns/cidr.js';
+import { reverseName } from '../../../src/dns/ip.js';
+import { DEFAULT_POD_CIDRS, DEFAULT_SERVICE_CIDRS } from '../../../src/options.js';
 
 const SOA = 'cluster.local. 5 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 42 7200 1800 86400 5';
 
@@ -234,5 +237,47 @@ describe('CNAME chains inside the zone (RFC 1034 §3.6.2, §4.3.2)', () => {
   ])('answers SERVFAIL for a loop: %s', async (_, links) => {
     expect(await askChain(links, svc(0), A)).toEqual(servfail);
     expect(await askChain(links, svc(0), AAAA)).toEqual(servfail);
+  });
+});
+
+describe('reverse zones of --service-cidr and --pod-cidr (CoreDNS CIDR zones)', () => {
+  const cidrs = [...DEFAULT_SERVICE_CIDRS, ...DEFAULT_POD_CIDRS].map((c) => parseCidr(c)!);
+  async function askReverse(name: string, type: number): Promise<AnswerText> {
+    const resolve = createResolver(createRegistryRef(fixtureRegistry()), {
+      zone: 'cluster.local', podMode: 'insecure', defaultNamespace: 'shop', nameServerAddresses: ['127.0.0.1'], reverseCidrs: cidrs,
+    });
+    return answerText((await resolve(query(name, type))) as RecordsAnswer);
+  }
+  const soaOf = (apex: string) => `${apex}. 5 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 42 7200 1800 86400 5`;
+  const nxIn = (apex: string): AnswerText => ({ rcode: 'NXDOMAIN', aa: true, answer: [], authority: [soaOf(apex)], additional: [] });
+  const nodataIn = (apex: string): AnswerText => ({ rcode: 'NOERROR', aa: true, answer: [], authority: [soaOf(apex)], additional: [] });
+  const refusedText: AnswerText = { rcode: 'REFUSED', aa: false, answer: [], authority: [], additional: [] };
+  // fd00:10:96::/108 is one zone of 27 nibbles.
+  const v6Apex = reverseName('fd00:10:96::').split('.').slice(5).join('.');
+  const table: [string, string, number, AnswerText][] = [
+    ['a known ClusterIP', '10.0.96.10.in-addr.arpa', PTR, ok(['10.0.96.10.in-addr.arpa. 5 IN PTR web.shop.svc.cluster.local.'])],
+    ['a known endpoint IP', '5.2.244.10.in-addr.arpa', PTR, ok(['5.2.244.10.in-addr.arpa. 5 IN PTR 10-244-2-5.web.shop.svc.cluster.local.'])],
+    ['an unknown service address', '99.0.96.10.in-addr.arpa', PTR, nxIn('96.10.in-addr.arpa')],
+    ['an unknown address in the last /16 of the /12', '5.5.111.10.in-addr.arpa', PTR, nxIn('111.10.in-addr.arpa')],
+    ['an unknown pod address', '12.1.244.10.in-addr.arpa', PTR, nxIn('244.10.in-addr.arpa')],
+    ['a known address asked for another type', '10.0.96.10.in-addr.arpa', A, nodataIn('96.10.in-addr.arpa')],
+    ['an empty non-terminal above known addresses', '0.96.10.in-addr.arpa', PTR, nodataIn('96.10.in-addr.arpa')],
+    ['an empty non-terminal in the pod range', '1.244.10.in-addr.arpa', TXT, nodataIn('244.10.in-addr.arpa')],
+    ['a branch with no known address', '7.96.10.in-addr.arpa', PTR, nxIn('96.10.in-addr.arpa')],
+    ['a label that is no octet', 'x.0.96.10.in-addr.arpa', PTR, nxIn('96.10.in-addr.arpa')],
+    ['more labels than an address has', '1.10.0.96.10.in-addr.arpa', PTR, nxIn('96.10.in-addr.arpa')],
+    ['the zone apex SOA', '96.10.in-addr.arpa', SOAT, ok([soaOf('96.10.in-addr.arpa')])],
+    ['the zone apex NS', '244.10.in-addr.arpa', NS, ok(['244.10.in-addr.arpa. 5 IN NS ns.dns.cluster.local.'], ['ns.dns.cluster.local. 5 IN A 127.0.0.1'])],
+    ['the zone apex, other types', '96.10.in-addr.arpa', PTR, nodataIn('96.10.in-addr.arpa')],
+    ['an unknown IPv6 service address', reverseName('fd00:10:96::5'), PTR, nxIn(v6Apex)],
+    // Outside the ranges: known addresses are still answered, the rest is someone else's (REFUSED here: no upstream).
+    ['a known address outside the ranges', reverseName('fd00::11'), PTR, ok([`${reverseName('fd00::11')}. 5 IN PTR api.shop.svc.cluster.local.`])],
+    ['an unknown address just past the /12', '5.5.112.10.in-addr.arpa', PTR, refusedText],
+    ['an unknown address elsewhere', '9.9.9.9.in-addr.arpa', PTR, refusedText],
+    ['a name above the zones', '10.in-addr.arpa', SOAT, refusedText],
+    ['an unknown IPv6 address elsewhere', reverseName('2001:db8::1'), PTR, refusedText],
+  ];
+  it.each(table)('%s: %s %i', async (_, name, type, expected) => {
+    expect(await askReverse(name, type)).toEqual(expected);
   });
 });
