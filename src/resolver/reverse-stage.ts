@@ -30,8 +30,12 @@ export function createReverseStage(registryRef: RegistryRef, options: ReverseSta
     if (owned !== undefined) {
       // Our zone: "try later" before the first registry, never a cacheable NXDOMAIN or a forward.
       if (!registry) return notReady;
+      const memoised = memo.find(registry, name, query.type);
+      if (memoised) return memoised;
+      const owner = answerOwnedReverse(registry, owned, name, query.type, nameServers);
       // Only positive answers are memoised; the negatives are shared objects already.
-      return memo.get(registry, name, query.type, () => answerOwnedReverse(registry, owned, name, query.type, nameServers), (answer) => answer.answer.length > 0);
+      if (owner.answer.length > 0) memo.keep(registry, name, query.type, owner);
+      return owner;
     }
     if (query.type !== RecordType.PTR && query.type !== RecordType.ANY) return next(query);
     const ptrs = registry?.reverse.get(name);
