@@ -9,6 +9,7 @@ import type { Diagnostic } from './diagnostics.js';
 import { deriveEndpointsFromSelectors } from './endpoints-from-selectors.js';
 import type { PodInput, RegistryInput, ServiceInput } from './model.js';
 import { simulateWorkloadPods } from './simulate-workload-pods.js';
+import { findUnmatchedSelectors } from './unmatched-selectors.js';
 
 export interface DeriveOptions {
   /** Ranges ClusterIPs are allocated from, the first is the primary family. Default `10.96.0.0/12`, `fd00:10:96::/108`. */
@@ -76,7 +77,8 @@ export function deriveControlPlane(inputs: readonly RegistryInput[], options: De
   const withGroups = new Set<string>();
   for (const input of inputs) for (const g of input.endpointGroups) withGroups.add(`${g.namespace}/${g.service}`);
   const selecting = services.filter((s) => s.selector && keep(s) && !withGroups.has(`${s.namespace}/${s.name}`)).map(withAddresses);
-  const endpointGroups = deriveEndpointsFromSelectors(selecting, [...realPods.values(), ...simulated.pods]);
+  const allPods = [...realPods.values(), ...simulated.pods];
+  const endpointGroups = deriveEndpointsFromSelectors(selecting, allPods);
 
   const derivedAddresses = new Map<string, DerivedAddressKind>();
   for (const ips of allocation.allocated.values()) for (const ip of ips) derivedAddresses.set(ip, 'allocated');
@@ -94,6 +96,6 @@ export function deriveControlPlane(inputs: readonly RegistryInput[], options: De
     allocatedClusterIps: allocation.allocated,
     derivedAddresses,
     simulatedPods: simulated.pods.length,
-    diagnostics: [...allocation.diagnostics, ...simulated.diagnostics],
+    diagnostics: [...allocation.diagnostics, ...simulated.diagnostics, ...findUnmatchedSelectors(selecting, allPods)],
   };
 }

@@ -1,4 +1,5 @@
 /** "Did you mean Service?": the kind we know that an unknown `kind` is most likely a typo of. Pure. */
+import { editDistance } from '../did-you-mean.js';
 
 /** The kinds the manifest converter uses. Kubernetes kinds are case-sensitive (`service` is rejected by the API). */
 const OUR_KINDS: readonly string[] = ['Service', 'Pod', 'Namespace', 'EndpointSlice', 'Endpoints', 'StatefulSet', 'Deployment', 'ReplicaSet', 'List'];
@@ -23,7 +24,8 @@ export function suggestKind(kind: string): string | undefined {
   const lower = kind.toLowerCase();
   const sameLetters = OUR_KINDS.find((k) => k.toLowerCase() === lower);
   if (sameLetters) return sameLetters;
-  // One edit for short kinds (Pod), two for longer ones; a transposition counts as one edit.
+  // One edit for short kinds (Pod), two for longer ones; a transposition counts as one edit. No
+  // prefix rule: ServiceMonitor and PodMonitor (CRDs) are real kinds, not typos of Service and Pod.
   const budget = kind.length <= 4 ? 1 : 2;
   let best: string | undefined;
   let bestDistance = budget + 1;
@@ -35,22 +37,4 @@ export function suggestKind(kind: string): string | undefined {
     }
   }
   return best;
-}
-
-/** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
-export function editDistance(a: string, b: string): number {
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const d: number[] = new Array<number>(rows * cols).fill(0);
-  for (let i = 0; i < rows; i++) d[i * cols] = i;
-  for (let j = 0; j < cols; j++) d[j] = j;
-  for (let i = 1; i < rows; i++) {
-    for (let j = 1; j < cols; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[(i - 1) * cols + j]! + 1, d[i * cols + j - 1]! + 1, d[(i - 1) * cols + j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[(i - 2) * cols + j - 2]! + 1);
-      d[i * cols + j] = v;
-    }
-  }
-  return d[rows * cols - 1]!;
 }

@@ -82,4 +82,13 @@ describe('endpoints from selectors', () => {
     const result = derive([service('web', { selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] }), pod('a', { ips: ['10.244.0.1', 'fd00:10:244::1'] })]);
     expect(groupText(result.groups)).toEqual(['default/web [http/tcp/80] -=10.244.0.1']);
   });
+
+  it('warns about a headless service whose selector matches nothing, naming the labels that are there', () => {
+    const result = derive([headless({ selector: { app: 'wbe' } }), pod('a', { ips: ['10.244.0.1'] }), pod('b', { ips: ['10.244.0.2'], labels: { app: 'db' } })]);
+    expect(result.groups).toEqual([]);
+    expect(result.diagnostics.map((d) => `${d.severity} ${d.field}: ${d.message}`)).toEqual([
+      'warning spec.selector: headless service "web" selects app=wbe, which no Pod or workload in namespace "default" has: it has no endpoints and its names are NXDOMAIN; Pods there have app=db, app=web',
+    ]);
+    expect(derive([headless(), pod('a', { ips: ['10.244.0.1'] })]).diagnostics).toEqual([]);
+  });
 });
