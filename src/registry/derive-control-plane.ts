@@ -47,7 +47,7 @@ export function deriveControlPlane(inputs: readonly RegistryInput[], options: De
   const podCidrs = options.podCidrs ?? DEFAULT_POD_CIDRS;
   const services: ServiceInput[] = [];
   const workloads = inputs.flatMap((i) => i.workloads ?? []);
-  let needed = workloads.length > 0;
+  let needed = workloads.length > 0 || inputs.some((i) => i.pods.some((p) => p.asApplied));
   for (const input of inputs) {
     for (const svc of input.services) {
       services.push(svc);
@@ -77,17 +77,21 @@ export function deriveControlPlane(inputs: readonly RegistryInput[], options: De
   const withGroups = new Set<string>();
   for (const input of inputs) for (const g of input.endpointGroups) withGroups.add(`${g.namespace}/${g.service}`);
   const selecting = services.filter((s) => s.selector && keep(s) && !withGroups.has(`${s.namespace}/${s.name}`)).map(withAddresses);
-  const allPods = [...realPods.values(), ...simulated.pods];
+  const placedPod = (pod: PodInput) => simulated.placed.get(pod) ?? pod;
+  const allPods = [...[...realPods.values()].map(placedPod), ...simulated.pods];
   const endpointGroups = deriveEndpointsFromSelectors(selecting, allPods);
 
   const derivedAddresses = new Map<string, DerivedAddressKind>();
   for (const ips of allocation.allocated.values()) for (const ip of ips) derivedAddresses.set(ip, 'allocated');
-  for (const pod of simulated.pods) for (const ip of pod.ips) derivedAddresses.set(ip, 'simulated');
+  for (const pod of [...simulated.pods, ...simulated.placed.values()]) for (const ip of pod.ips) derivedAddresses.set(ip, 'simulated');
 
   const changed = finalServices.size > 0 || allocation.rejected.size > 0;
-  const next: RegistryInput[] = inputs.map((input) =>
-    changed && input.services.some((s) => finalServices.has(s) || !keep(s)) ? { ...input, services: input.services.filter(keep).map(withAddresses) } : input,
-  );
+  const next: RegistryInput[] = inputs.map((input) => {
+    let out = input;
+    if (changed && input.services.some((s) => finalServices.has(s) || !keep(s))) out = { ...out, services: input.services.filter(keep).map(withAddresses) };
+    if (simulated.placed.size > 0 && input.pods.some((p) => simulated.placed.has(p))) out = { ...out, pods: input.pods.map(placedPod) };
+    return out;
+  });
   if (simulated.pods.length > 0 || endpointGroups.length > 0) {
     next.push({ namespaces: [], services: [], endpointGroups, pods: simulated.pods, workloads: [] });
   }
@@ -95,7 +99,7 @@ export function deriveControlPlane(inputs: readonly RegistryInput[], options: De
     inputs: next,
     allocatedClusterIps: allocation.allocated,
     derivedAddresses,
-    simulatedPods: simulated.pods.length,
+    simulatedPods: simulated.pods.length + simulated.placed.size,
     diagnostics: [...allocation.diagnostics, ...simulated.diagnostics, ...findUnmatchedSelectors(selecting, allPods)],
   };
 }

@@ -111,8 +111,10 @@ export interface PodInput {
   /** Container ports (named ones resolve a Service's named targetPort). */
   readonly containerPorts?: readonly EndpointPort[];
   readonly owner?: OwnerRef;
-  /** Set on Pods that stand in for a workload's Pods the registry does not hold. */
+  /** Set on Pods that stand in for a workload's Pods the registry does not hold, or that got their address here. */
   readonly simulated?: boolean;
+  /** A Pod as written for `kubectl apply`, without status: it gets a simulated address, ready and Running. */
+  readonly asApplied?: boolean;
 }
 
 /** The Pod template of a workload, reduced to what its Pods need for DNS. */

@@ -13,6 +13,8 @@ import type { LabelSelector, PodInput, ServiceInput, WorkloadInput } from './mod
 export interface SimulatedPods {
   /** Sorted by namespace/name. */
   readonly pods: readonly PodInput[];
+  /** Pods written for `kubectl apply` (no status) → the same Pod with an address, ready and Running. */
+  readonly placed: ReadonlyMap<PodInput, PodInput>;
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -20,7 +22,7 @@ export interface SimulatedPods {
 const POD_TEMPLATE_HASH = 'pod-template-hash';
 
 /**
- * A workload is simulated only when no real Pod belongs to it: one owned by it (ownerReferences;
+ * Pods the cluster would run and the registry does not have with an address. A workload is simulated only when no real Pod belongs to it: one owned by it (ownerReferences;
  * a Deployment owns its ReplicaSets' Pods), or, for a Pod without owner, one in the same namespace
  * matching its selector. A ReplicaSet owned by a Deployment that is present is left to the Deployment.
  * `reserved` holds addresses already in use (real Pods, endpoints): simulated Pods never get them.
@@ -37,26 +39,31 @@ export function simulateWorkloadPods(
     const key = workloadKey(w.kind, w.namespace, w.name);
     if (!unique.has(key)) unique.set(key, w);
   }
-  if (unique.size === 0) return { pods: [], diagnostics: [] };
+  const asApplied = realPods.filter((p) => p.asApplied && p.ips.length === 0);
+  if (unique.size === 0 && asApplied.length === 0) return { pods: [], placed: new Map(), diagnostics: [] };
 
   const covered = new Set<string>(); // workloads that have real Pods
   for (const pod of realPods) {
     for (const key of ownersOf(pod, unique)) covered.add(key);
   }
 
-  const planned: { pod: Omit<PodInput, 'ips'>; key: string; families: readonly IpFamily[] }[] = [];
+  const planned: { pod: Omit<PodInput, 'ips'>; key: string; families: readonly IpFamily[]; from?: PodInput }[] = [];
   const primary = podCidrs[0]?.family ?? 4;
+  const familiesOf = (pod: Omit<PodInput, 'ips'>): IpFamily[] => {
+    const other: IpFamily = primary === 4 ? 6 : 4;
+    const wanted = podCidrs.some((c) => c.family === other) && services.some((s) => wantsFamily(s, other) && selects(s, pod));
+    return wanted ? [primary, other] : [primary];
+  };
+  // A Pod as applied is scheduled by the cluster: an address, and the kubelet reports it Running and ready.
+  for (const pod of asApplied) {
+    planned.push({ pod: { ...pod, ready: true, phase: 'Running', simulated: true }, key: `${pod.namespace}/${pod.name}`, families: familiesOf(pod), from: pod });
+  }
   for (const [key, w] of unique) {
     if (covered.has(key) || w.replicas === 0) continue;
     if (w.kind === 'ReplicaSet' && deploymentOf(w, unique)) continue;
-    for (const pod of podsOf(w)) {
-      const families: IpFamily[] = [primary];
-      const other: IpFamily = primary === 4 ? 6 : 4;
-      if (podCidrs.some((c) => c.family === other) && services.some((s) => wantsFamily(s, other) && selects(s, pod))) families.push(other);
-      planned.push({ pod, key: `${pod.namespace}/${pod.name}`, families });
-    }
+    for (const pod of podsOf(w)) planned.push({ pod, key: `${pod.namespace}/${pod.name}`, families: familiesOf(pod) });
   }
-  if (planned.length === 0) return { pods: [], diagnostics: [] };
+  if (planned.length === 0) return { pods: [], placed: new Map(), diagnostics: [] };
 
   const pools = new Map<IpFamily, AddressPool>();
   for (const cidr of podCidrs) if (!pools.has(cidr.family)) pools.set(cidr.family, createAddressPool(cidr));
@@ -67,7 +74,8 @@ export function simulateWorkloadPods(
   const pods: PodInput[] = [];
   const diagnostics: Diagnostic[] = [];
   const full = new Set<IpFamily>();
-  for (const { pod, key, families } of planned) {
+  const placed = new Map<PodInput, PodInput>();
+  for (const { pod, key, families, from } of planned) {
     const ips: string[] = [];
     for (const family of families) {
       const pool = pools.get(family);
@@ -78,9 +86,10 @@ export function simulateWorkloadPods(
         diagnostics.push({ severity: 'warning', file: pod.origin.file, line: pod.origin.line, field: 'spec.replicas', message: `no free address left in pod CIDR ${pool.cidr.text} (--pod-cidr); simulated pod "${pod.name}" and later ones get no IPv${family} address` });
       }
     }
-    pods.push({ ...pod, ips });
+    if (from) placed.set(from, { ...pod, ips });
+    else pods.push({ ...pod, ips });
   }
-  return { pods, diagnostics };
+  return { pods, placed, diagnostics };
 }
 
 /** The Pods a workload's controller would create (names, hostname/subdomain, labels, ports). */

@@ -435,6 +435,8 @@ function convertPod(value: Record<string, unknown>, metadata: Record<string, unk
     origin: problems.origin(),
     labels,
     ready: isPodReady(status),
+    // Written for `kubectl apply` (no status at all): the cluster would schedule it and give it an address.
+    ...(isRecord(value.status) ? {} : { asApplied: true }),
     ...(typeof status.phase === 'string' ? { phase: status.phase } : {}),
     terminating: metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null,
     ...(hostname ? { hostname } : {}),
@@ -444,9 +446,13 @@ function convertPod(value: Record<string, unknown>, metadata: Record<string, unk
   });
 }
 
-/** The Pod's `Ready` condition is True (k8s.io/kubernetes pkg/api/v1/pod IsPodReady). */
+/**
+ * The Pod's `Ready` condition is True (k8s.io/kubernetes pkg/api/v1/pod IsPodReady). A hand-written
+ * status without any conditions counts as ready while Running (or without a phase): the kubelet
+ * always reports conditions, so only a person leaves them out.
+ */
 function isPodReady(status: Record<string, unknown>): boolean {
-  if (!Array.isArray(status.conditions)) return false;
+  if (!Array.isArray(status.conditions)) return status.phase === undefined || status.phase === 'Running';
   return status.conditions.some((c) => isRecord(c) && c.type === 'Ready' && c.status === 'True');
 }
 

@@ -106,4 +106,22 @@ describe('workload simulation', () => {
     expect(result.derivedAddresses).toEqual(new Map([[a, 'simulated'], [b, 'simulated']]));
     expect(result.simulatedPods).toBe(2);
   });
+
+  it('gives a Pod written for kubectl apply (no status) an address, ready and Running, as the cluster would', () => {
+    const applied = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'box', labels: { app: 'box' } }, spec: { hostname: 'box', subdomain: 'box', containers: [{ name: 'c', image: 'x' }] } };
+    const result = derive([service('box', { clusterIP: 'None', selector: { app: 'box' } }), applied]);
+    const placed = result.inputs[0]!.pods.find((p) => p.name === 'box')!;
+    expect(placed.ips).toHaveLength(1);
+    expect(cidrContains(POD_V4, placed.ips[0]!)).toBe(true);
+    expect([placed.ready, placed.phase, placed.simulated]).toEqual([true, 'Running', true]);
+    expect(result.simulated).toEqual([]);
+    expect(groupText(result.groups)).toEqual([`default/box [] box=${placed.ips[0]}`]);
+    expect(result.derivedAddresses.get(placed.ips[0]!)).toBe('simulated');
+  });
+
+  it('counts a hand-written status without conditions as ready while Running, and a Pending one as not ready', () => {
+    const written = (name: string, status: object) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'web' } }, status });
+    const result = derive([service('web', { clusterIP: 'None', selector: { app: 'web' } }), written('a', { podIP: '10.244.0.1' }), written('b', { phase: 'Pending', podIP: '10.244.0.2' })]);
+    expect(groupText(result.groups)).toEqual(['default/web [] -=10.244.0.1 -=10.244.0.2(not ready)']);
+  });
 });

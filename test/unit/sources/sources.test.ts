@@ -33,7 +33,7 @@ describe('Kubernetes manifests', () => {
         { namespace: 'shop', service: 'web', source: 'Endpoints', ports: [{ name: 'http', protocol: 'tcp', port: 8080 }],
           endpoints: [{ addresses: ['10.244.0.3'], hostname: 'e-3', ready: true }, { addresses: ['10.244.0.4'], hostname: undefined, ready: false }], origin: origin(39) },
       ],
-      pods: [{ namespace: 'shop', name: 'p', ips: ['10.244.0.1', 'fd00::1'], origin: origin(43), labels: {}, ready: false, terminating: false, containerPorts: [] }],
+      pods: [{ namespace: 'shop', name: 'p', ips: ['10.244.0.1', 'fd00::1'], origin: origin(43), labels: {}, ready: true, terminating: false, containerPorts: [] }],
       workloads: [],
     });
   });
