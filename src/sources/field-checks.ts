@@ -51,8 +51,20 @@ export class Problems {
   }
 }
 
+/**
+ * A value as a person wrote it, for messages: `"10.96.0.300"`, `99999`, `true`. Never JavaScript's
+ * own words (`undefined`, `null`, `[object Object]`, `NaN`): a missing or empty YAML value, a list
+ * or a mapping is named as such.
+ */
 export function quote(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === undefined) return 'a missing value';
+  if (value === null) return 'an empty value';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'a non-finite number';
+  if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : `a list of ${value.length}`;
+  if (typeof value === 'object') return 'a mapping';
+  return `a ${typeof value}`;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -18,6 +18,11 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20_261_122);
 const GOOD = 'namespace: shop\nservices:\n  web: { clusterIP: 10.96.0.10, ports: [http:80] }\n';
 const WEB = ['web.shop.svc.cluster.local. 5 IN A 10.96.0.10'];
 const DIAGNOSTIC_TEXT = /^(.+):(\d+): (warning: )?\S.*$/s;
+/**
+ * JavaScript leaking into a message meant for people (#13): undefined, null, [object Object], NaN.
+ * Quoted, the word is what the user wrote (`"null"` as a scalar) and is fine.
+ */
+const JS_INTERNALS = /(?<!")\b(undefined|null|NaN)\b(?!")|\[object \w+\]/;
 
 /** Values of the wrong type, invalid IPs and names, and plausible ones. */
 const scalar = fc.oneof(
@@ -110,6 +115,7 @@ function checkDiagnostics(file: string, diagnostics: readonly { file: string; li
     expect(d.file).toBe(file);
     expect(Number.isInteger(d.line) && d.line >= 0).toBe(true);
     expect(typeof d.message === 'string' && d.message.length > 0).toBe(true);
+    expect(d.message, d.message).not.toMatch(JS_INTERNALS);
   }
 }
 
@@ -117,6 +123,7 @@ function checkDiagnosticTexts(texts: readonly string[]): void {
   for (const t of texts) {
     const m = DIAGNOSTIC_TEXT.exec(t);
     expect(m, t).not.toBeNull();
+    expect(t, t).not.toMatch(JS_INTERNALS);
   }
 }
 
