@@ -9,11 +9,11 @@ import type { Diagnostic } from './diagnostics.js';
 import type { ServiceInput } from './model.js';
 
 export interface ClusterIpAllocation {
-  /** Every service that gets an address: service → its complete clusterIPs (explicit ones kept). */
+  /** Every service that gets addresses → its clusterIPs, primary family first. */
   readonly assigned: ReadonlyMap<ServiceInput, readonly string[]>;
   /** Services the API server would reject (no range of an asked-for family, a full range): left out. */
   readonly rejected: ReadonlySet<ServiceInput>;
-  /** `namespace/name` → the addresses allocated (not the explicit ones), for `records` and the log. */
+  /** `namespace/name` → the addresses allocated, for `records` and the log. */
   readonly allocated: ReadonlyMap<string, readonly string[]>;
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -53,16 +53,9 @@ export function allocateClusterIps(services: readonly ServiceInput[], serviceCid
   wanting.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
   const byKey = new Map<string, readonly string[]>(); // a service defined twice gets the same answer twice
   for (const { svc, key, families } of wanting) {
-    const explicit = new Map(svc.clusterIPs.map((ip) => [ipFamily(ip)!, ip]));
-    const fresh: string[] = [];
     let full: Cidr | undefined;
     const ips: string[] = [];
     for (const family of families) {
-      const existing = explicit.get(family);
-      if (existing) {
-        ips.push(existing);
-        continue;
-      }
       const previous = byKey.get(key)?.find((ip) => ipFamily(ip) === family);
       const pool = pools.get(family)!;
       const ip = previous ?? pool.allocate(key);
@@ -71,18 +64,15 @@ export function allocateClusterIps(services: readonly ServiceInput[], serviceCid
         break;
       }
       ips.push(ip);
-      fresh.push(ip);
     }
     if (full) {
       rejected.add(svc);
       diagnostics.push(problem(svc, 'spec.clusterIP', `no free address left in service CIDR ${full.text} (--service-cidr) for service "${svc.name}" in namespace "${svc.namespace}"`));
       continue;
     }
-    // Keep explicit addresses of families the service did not ask for (clusterIPs as written win).
-    for (const ip of svc.clusterIPs) if (!ips.includes(ip)) ips.push(ip);
-    byKey.set(key, fresh);
+    byKey.set(key, ips);
     assigned.set(svc, ips);
-    if (!allocated.has(key)) allocated.set(key, fresh);
+    if (!allocated.has(key)) allocated.set(key, ips);
   }
   return { assigned, rejected, allocated, diagnostics };
 }
