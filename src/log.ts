@@ -36,28 +36,39 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     destination: 2,
     sync: true,
     translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname,name',
+    ignore: 'pid,hostname,name,component',
+    messageFormat: '{if component}{component}: {end}{msg}',
     singleLine: !verbose,
   });
   return pino(
     {
       level,
       base: { name: 'cluster-dns' },
-      formatters: verbose ? {} : { log: countArrays },
+      formatters: verbose ? {} : { log: shortenFields },
     },
     stream,
   );
 }
 
-/** `{ servicesAdded: ['a', 'b'] }` → `{ servicesAdded: 2 }`: a pretty line says how many, debug says which. */
-function countArrays(fields: Record<string, unknown>): Record<string, unknown> {
+/**
+ * For one short pretty line: `{ servicesAdded: ['a', 'b'] }` → `{ servicesAdded: 2 }` (debug says
+ * which), and `{ udp: { address, family, port } }` → `{ udp: '127.0.0.1:1053' }`.
+ */
+function shortenFields(fields: Record<string, unknown>): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(fields)) {
-    if (!Array.isArray(value)) continue;
+    let short: unknown = value;
+    if (Array.isArray(value)) short = value.length;
+    else if (isAddress(value)) short = value.address.includes(':') ? `[${value.address}]:${value.port}` : `${value.address}:${value.port}`;
+    if (short === value) continue;
     out ??= { ...fields };
-    out[key] = value.length;
+    out[key] = short;
   }
   return out ?? fields;
+}
+
+function isAddress(value: unknown): value is { address: string; port: number } {
+  return typeof value === 'object' && value !== null && typeof (value as { address?: unknown }).address === 'string' && typeof (value as { port?: unknown }).port === 'number';
 }
 
 export function silentLogger(): Logger {

@@ -111,7 +111,7 @@ describe('logs for people and machines', () => {
   it('--log-format pretty without a terminal', async () => {
     const { stderr } = await run([...failing, '--log-format', 'pretty']);
     // eslint-disable-next-line no-control-regex
-    expect(stderr.replace(/\u001b\[\d+m/g, '').split('\n')[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] ERROR: test\/fixtures\/broken\/bad-ip\.yaml:8: spec\.clusterIP: /);
+    expect(stderr.replace(/\u001b\[\d+m/g, '').split('\n')[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] ERROR: registry: test\/fixtures\/broken\/bad-ip\.yaml:8: spec\.clusterIP: /);
   });
 
   it.skipIf(!hasScript && !process.env.CI)('pretty lines on a terminal (a pseudo-terminal from script(1)), JSON when asked', async () => {
@@ -121,8 +121,44 @@ describe('logs for people and machines', () => {
       // eslint-disable-next-line no-control-regex
       return stdout.replace(/\u001b\[\d+m/g, '').replace(/\r/g, '');
     };
-    expect((await inPty('')).split('\n')[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] ERROR: test\/fixtures\/broken\/bad-ip\.yaml:8: /);
+    expect((await inPty('')).split('\n')[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] ERROR: registry: test\/fixtures\/broken\/bad-ip\.yaml:8: /);
     expect((await inPty('--log-format=json')).split('\n')[0]).toMatch(/^\{"level":50,"time":"\d{4}-/);
+  });
+});
+
+describe('pretty lines are short; debug shows the diff', () => {
+  /** Serves zones/ with pretty logs until "listening", then Ctrl-C; the log without colours. */
+  async function prettyRun(extra: string[]): Promise<string> {
+    const child = spawn(process.execPath, [main, '--zones', 'zones', '--port', '0', '--http', 'off', '--upstream', 'none', '--log-format', 'pretty', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    await pollUntil(() => (stderr.includes('server: listening') ? true : undefined));
+    child.kill('SIGINT');
+    await once(child, 'exit');
+    // eslint-disable-next-line no-control-regex
+    return stderr.replace(/\u001b\[\d+m/g, '');
+  }
+
+  it('info: one line per event, lists as counts, addresses as host:port', async () => {
+    const log = await prettyRun([]);
+    const loaded = log.split('\n').find((l) => l.includes('registry: registry loaded'))!;
+    expect(loaded).toMatch(/"servicesAdded":\d+/);
+    expect(loaded.replace(/^\[[^\]]*\]/, '')).not.toContain('[');
+    expect(log).toMatch(/server: listening \{"udp":"127\.0\.0\.1:\d+","tcp":"127\.0\.0\.1:\d+"/);
+  });
+
+  it('debug: every field on its own line, the added services listed', async () => {
+    const log = await prettyRun(['--log-level', 'debug']);
+    expect(log).toMatch(/registry loaded\n {4}reason: "load"\n/);
+    expect(log).toMatch(/servicesAdded: \[\n {6}"/);
+  });
+});
+
+describe('the library logs with logLevel and no logger', () => {
+  it('writes JSON lines to stderr', async () => {
+    const script = `import('${resolve('dist/index.js')}').then(async ({ createDnsServer }) => { const s = createDnsServer({ port: 0, zones: 'zones', logLevel: 'info' }); await s.start(); await s.stop(); })`;
+    const { stderr } = await execFileAsync(process.execPath, ['-e', script]);
+    expect(messages(stderr).map((m) => m.msg)).toEqual(expect.arrayContaining(['registry loaded', 'listening', 'stopped']));
   });
 });
 
