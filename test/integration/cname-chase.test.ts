@@ -25,6 +25,9 @@ const world: Behaviour = (q) => {
       return reply(q, { answer: [rr('legacy.example.org', 5, 600, encodeName('lb.example.net')), rr('lb.example.net', 1, 60, ipv4('192.0.2.10')), rr('lb.example.net', 1, 60, ipv4('192.0.2.11'))] });
     case 'legacy.example.org|28':
       return reply(q, { answer: [rr('legacy.example.org', 5, 600, encodeName('lb.example.net')), rr('lb.example.net', 28, 60, [0x20, 0x01, 0x0d, 0xb8, ...new Array<number>(11).fill(0), 0x10])] });
+    case 'legacy.example.org|65':
+      // HTTPS (RFC 9460), a type nobody here models: priority 1, target "." (the owner itself).
+      return reply(q, { answer: [rr('legacy.example.org', 5, 600, encodeName('lb.example.net')), rr('lb.example.net', 65, 300, [0, 1, 0])] });
     case 'gone.example.org|1':
       return reply(q, { rcode: 3, authority: [soa('example.org', 3600, 30)] });
     case 'bounce.example.org|1':
@@ -56,6 +59,12 @@ describe.each(['udp', 'tcp'] as const)('ExternalName chased through the upstream
     expect(r).toMatchObject({ rcode: 'NOERROR', flags: ['qr', 'aa', 'rd', 'ra'], answer: LEGACY_A, authority: [], additional: [] });
     const aaaa = await ask(port, 'legacy.shop.svc.cluster.local', 'AAAA');
     expect(aaaa.answer).toEqual([LEGACY_A[0], LEGACY_A[1], 'lb.example.net. 60 IN AAAA 2001:db8::10']);
+  });
+
+  it('passes types nobody here models through as they came (RFC 3597)', async () => {
+    const { port } = await chasingServer();
+    const r = await (transport === 'udp' ? queryUdp(port, 'legacy.shop.svc.cluster.local', 65) : queryTcp(port, 'legacy.shop.svc.cluster.local', 65));
+    expect(r).toMatchObject({ rcode: 'NOERROR', answer: [LEGACY_A[0], LEGACY_A[1], 'lb.example.net. 300 IN TYPE65 \\# 3 000100'] });
   });
 
   it('a short form chains the same way', async () => {
