@@ -50,6 +50,8 @@ export interface DnsServerOptions {
   readonly tcpSlowTimeoutMs?: number;
   /** Bytes held for one TCP connection (unfinished and waiting queries); at least 65537. Default `262144`. */
   readonly tcpMaxBufferedBytes?: number;
+  /** Largest registry file read, bytes; a bigger one is refused with a diagnostic (its last good content keeps serving). Default `67108864` (64 MiB). */
+  readonly maxRegistryBytes?: number;
   /** Treat any registry error as fatal at start-up. Default `false`. */
   readonly strict?: boolean;
   /** Watch the zones directories and reload on change. Default `true`. */
@@ -146,6 +148,7 @@ export const OPTION_SPECS = {
   tcpSlowTimeoutMs: wholeNumber(1, 3_600_000, 5_000),
   // Below one whole framed message (2 + 65535 octets) a legal query could be refused.
   tcpMaxBufferedBytes: wholeNumber(65_537, 1 << 30, 262_144),
+  maxRegistryBytes: wholeNumber(1, Number.MAX_SAFE_INTEGER, 64 * 1024 * 1024, 'a size in bytes'),
   strict: boolean(false),
   watch: boolean(true),
   http: spec('HOST:PORT or off', 'off' as { readonly host: string; readonly port: number } | 'off', (v) => {

@@ -245,6 +245,7 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
       ttl: options.ttl,
       serviceCidrs: options.serviceCidrs,
       podCidrs: options.podCidrs,
+      maxRegistryBytes: options.maxRegistryBytes,
       strict: options.strict,
       now,
       log: baseLog.child({ component: 'registry' }),

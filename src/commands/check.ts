@@ -6,7 +6,7 @@ import type { ResolvedOptions } from '../options.js';
 import { readZones } from '../sources/zones-reader.js';
 
 export async function runCheck(options: ResolvedOptions, out: Writable): Promise<number> {
-  const results = await readZones(options.zones);
+  const results = await readZones(options.zones, undefined, { maxBytes: options.maxRegistryBytes });
   const diagnostics = results.flatMap((r) => r.diagnostics);
   const good = results.filter((r) => !hasErrors(r.diagnostics));
   const built = buildRegistry(good.map((r) => r.input), { clusterDomain: options.clusterDomain, ttl: options.ttl, serviceCidrs: options.serviceCidrs, podCidrs: options.podCidrs, serial: 1 });

@@ -25,7 +25,7 @@ export async function runExplain(options: ResolvedOptions, args: readonly string
     err.write(`cluster-dns: ${(error as Error).message}\n`);
     return 2;
   }
-  const results = await readZones(options.zones);
+  const results = await readZones(options.zones, undefined, { maxBytes: options.maxRegistryBytes });
   for (const r of results) for (const d of r.diagnostics) err.write(`${formatDiagnostic(d)}\n`);
   const good = results.filter((r) => !hasErrors(r.diagnostics));
   const { registry } = buildRegistry(good.map((r) => r.input), { clusterDomain: options.clusterDomain, ttl: options.ttl, serial: Math.floor(Date.now() / 1000) });

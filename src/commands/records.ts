@@ -7,7 +7,7 @@ import { formatHostsFile, formatRecordTable, listRecords } from '../resolver/lis
 import { readZones } from '../sources/zones-reader.js';
 
 export async function runRecords(options: ResolvedOptions, output: 'table' | 'json' | 'hosts', out: Writable, err: Writable): Promise<number> {
-  const results = await readZones(options.zones);
+  const results = await readZones(options.zones, undefined, { maxBytes: options.maxRegistryBytes });
   for (const r of results) for (const d of r.diagnostics) err.write(`${formatDiagnostic(d)}\n`);
   const good = results.filter((r) => !hasErrors(r.diagnostics));
   const { registry } = buildRegistry(good.map((r) => r.input), { clusterDomain: options.clusterDomain, ttl: options.ttl, serviceCidrs: options.serviceCidrs, podCidrs: options.podCidrs, serial: Math.floor(Date.now() / 1000) });

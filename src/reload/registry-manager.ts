@@ -47,6 +47,8 @@ export interface RegistryManagerOptions {
   readonly ttl: number;
   /** Ranges for allocated ClusterIPs and simulated Pods (buildRegistry's defaults when absent). */
   readonly serviceCidrs?: BuildOptions['serviceCidrs'];
+  /** Largest file read (readZones' default when absent). */
+  readonly maxRegistryBytes?: number;
   readonly podCidrs?: BuildOptions['podCidrs'];
   readonly strict: boolean;
   readonly now: () => number;
@@ -77,7 +79,7 @@ export class RegistryManager {
   reloadFiles(first = false): Promise<ReloadReport> {
     return this.serialise(async () => {
       const started = performance.now();
-      const results = await readZones(this.options.zones, this.pipes);
+      const results = await readZones(this.options.zones, this.pipes, { maxBytes: this.options.maxRegistryBytes });
       const update = updateZoneFileSet(this.served, results);
       const messages = update.diagnostics.map(formatDiagnostic);
       for (const d of update.diagnostics) this.logDiagnostic(d);

@@ -1,9 +1,11 @@
 // Large registry files through the built reader (dist/): parsed in a worker thread, in time linear in
 // the input. One native mapping of 100k services once took minutes, because the yaml package
 // compared each new key with every earlier one; duplicate keys are now found after parsing.
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../../src/registry/diagnostics.js';
 
@@ -71,5 +73,13 @@ describe('large registry files', () => {
     const result = await reader.readZoneFile(file, { maxBytes: 10_000 });
     expect(result.diagnostics.map(formatDiagnostic)).toEqual([`${file}:0: larger than the 10000 bytes limit (--max-registry-bytes); not loaded`]);
     expect(result.input.services).toEqual([]);
+  });
+
+  it('the CLI refuses a file over --max-registry-bytes and names the flag', async () => {
+    const file = await fileOf('cli-limit.yaml', nativeFile(2_000));
+    const run = promisify(execFile)(process.execPath, ['dist/main.js', 'check', '--zones', file, '--max-registry-bytes', '4096']);
+    const failure = (await run.then(() => undefined, (error: unknown) => error)) as { code: number; stdout: string } | undefined;
+    expect(failure?.code).toBe(1);
+    expect(failure?.stdout).toContain(`${file}:0: larger than the 4096 bytes limit (--max-registry-bytes); not loaded`);
   });
 });

@@ -32,6 +32,7 @@ const ROWS: Record<keyof DnsServerOptions, { good: unknown; resolved: unknown; w
   tcpBusyIdleTimeoutMs: { good: 200, resolved: 200, wrong: '1s', message: 'tcpBusyIdleTimeoutMs: expected a whole number from 1 to 3600000, got "1s"' },
   tcpSlowTimeoutMs: { good: 100, resolved: 100, wrong: true, message: 'tcpSlowTimeoutMs: expected a whole number from 1 to 3600000, got true' },
   tcpMaxBufferedBytes: { good: 65537, resolved: 65537, wrong: 1000, message: 'tcpMaxBufferedBytes: expected a whole number from 65537 to 1073741824, got 1000' },
+  maxRegistryBytes: { good: 1048576, resolved: 1048576, wrong: 0, message: 'maxRegistryBytes: expected a size in bytes, got 0' },
   strict: { good: true, resolved: true, wrong: 'yes', message: 'strict: expected true or false, got "yes"' },
   watch: { good: false, resolved: false, wrong: 0, message: 'watch: expected true or false, got 0' },
   http: { good: '127.0.0.1:0', resolved: { host: '127.0.0.1', port: 0 }, wrong: 'localhost:9153', message: 'http: expected HOST:PORT or off, got "localhost:9153"' },
