@@ -16,7 +16,7 @@ const SENTINEL_ZONE = 'zz-sentinel.shop.svc.cluster.local';
  * other names without an upstream), so "no reply before the sentinel's" proves a packet was dropped.
  * The sentinel is itself checked: a correct NXDOMAIN with the zone SOA, every time.
  */
-export async function createWireProbe(port: number, timeoutMs = 3000): Promise<WireProbe> {
+export async function createWireProbe(port: number, timeoutMs = 15_000): Promise<WireProbe> {
   const udp: UdpSocket = createSocket('udp4');
   await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
   let udpWaiter: ((msg: Buffer) => void) | undefined;

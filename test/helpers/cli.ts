@@ -31,7 +31,7 @@ export async function startCli(args: string[], env: NodeJS.ProcessEnv = {}, defa
   children.push(child);
   let stderr = '';
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`CLI did not start: ${stderr}`)), 10_000);
+    const timer = setTimeout(() => reject(new Error(`CLI did not start: ${stderr}`)), 50_000); // a hang guard: node starts slowly with every core busy
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       const m = /"msg":"listening"/.test(stderr) ? /"udp":\{[^}]*"port":(\d+)/.exec(stderr) : null;
@@ -49,6 +49,6 @@ export async function startCli(args: string[], env: NodeJS.ProcessEnv = {}, defa
 }
 
 export async function dig(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync('dig', ['@127.0.0.1', '-p', String(port), '+time=2', '+tries=1', ...args]);
+  const { stdout } = await execFileAsync('dig', ['@127.0.0.1', '-p', String(port), '+time=10', '+tries=1', ...args]);
   return stdout;
 }
