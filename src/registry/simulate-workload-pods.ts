@@ -42,18 +42,23 @@ export function simulateWorkloadPods(
   const asApplied = realPods.filter((p) => p.asApplied && p.ips.length === 0);
   if (unique.size === 0 && asApplied.length === 0) return { pods: [], placed: new Map(), diagnostics: [] };
 
+  const byNamespace = new Map<string, [string, WorkloadInput][]>();
+  for (const entry of unique) {
+    let list = byNamespace.get(entry[1].namespace);
+    if (!list) byNamespace.set(entry[1].namespace, (list = []));
+    list.push(entry);
+  }
   const covered = new Set<string>(); // workloads that have real Pods
   for (const pod of realPods) {
-    for (const key of ownersOf(pod, unique)) covered.add(key);
+    for (const key of ownersOf(pod, unique, byNamespace.get(pod.namespace) ?? [])) covered.add(key);
   }
 
   const planned: { pod: Omit<PodInput, 'ips'>; key: string; families: readonly IpFamily[]; from?: PodInput }[] = [];
   const primary = podCidrs[0]?.family ?? 4;
-  const familiesOf = (pod: Omit<PodInput, 'ips'>): IpFamily[] => {
-    const other: IpFamily = primary === 4 ? 6 : 4;
-    const wanted = podCidrs.some((c) => c.family === other) && services.some((s) => wantsFamily(s, other) && selects(s, pod));
-    return wanted ? [primary, other] : [primary];
-  };
+  const other: IpFamily = primary === 4 ? 6 : 4;
+  // Usually no Service asks for the second family: then no Pod is checked against Services at all.
+  const askingOther = podCidrs.some((c) => c.family === other) ? services.filter((s) => wantsFamily(s, other)) : [];
+  const familiesOf = (pod: Omit<PodInput, 'ips'>): IpFamily[] => (askingOther.some((s) => selects(s, pod)) ? [primary, other] : [primary]);
   // A Pod as applied is scheduled by the cluster: an address, and the kubelet reports it Running and ready.
   for (const pod of asApplied) {
     planned.push({ pod: { ...pod, ready: true, phase: 'Running', simulated: true }, key: `${pod.namespace}/${pod.name}`, families: familiesOf(pod), from: pod });
@@ -142,7 +147,7 @@ function deploymentOf(rs: WorkloadInput, workloads: ReadonlyMap<string, Workload
 }
 
 /** Keys of the workloads a real Pod belongs to. */
-function ownersOf(pod: PodInput, workloads: ReadonlyMap<string, WorkloadInput>): string[] {
+function ownersOf(pod: PodInput, workloads: ReadonlyMap<string, WorkloadInput>, inNamespace: readonly [string, WorkloadInput][]): string[] {
   const keys: string[] = [];
   const owner = pod.owner;
   if (owner) {
@@ -158,8 +163,8 @@ function ownersOf(pod: PodInput, workloads: ReadonlyMap<string, WorkloadInput>):
     }
     return keys;
   }
-  for (const [key, w] of workloads) {
-    if (w.namespace === pod.namespace && matchesSelector(effectiveSelector(w), pod.labels ?? {})) keys.push(key);
+  for (const [key, w] of inNamespace) {
+    if (matchesSelector(effectiveSelector(w), pod.labels ?? {})) keys.push(key);
   }
   return keys;
 }

@@ -10,9 +10,15 @@ import type { PodInput, ServiceInput } from './model.js';
 export function findUnmatchedSelectors(services: readonly ServiceInput[], pods: readonly PodInput[]): Diagnostic[] {
   const headless = services.filter((s) => s.kind === 'Headless' && s.selector);
   if (headless.length === 0) return [];
+  const byNamespace = new Map<string, PodInput[]>();
+  for (const pod of pods) {
+    let list = byNamespace.get(pod.namespace);
+    if (!list) byNamespace.set(pod.namespace, (list = []));
+    list.push(pod);
+  }
   const diagnostics: Diagnostic[] = [];
   for (const svc of headless) {
-    const inNamespace = pods.filter((p) => p.namespace === svc.namespace);
+    const inNamespace = byNamespace.get(svc.namespace) ?? [];
     if (inNamespace.some((p) => matchesLabels(svc.selector!, p.labels ?? {}))) continue;
     const wanted = Object.entries(svc.selector!).map(([k, v]) => `${k}=${v}`).join(',');
     // Name what is there for the selector's keys, so a typo'd value or key is easy to spot.
