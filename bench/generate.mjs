@@ -181,3 +181,41 @@ export function writeBenchFiles(dir) {
   }
   return out;
 }
+
+/**
+ * The same List with the fields `kubectl get -o yaml` prints besides the ones DNS reads (uid,
+ * resourceVersion, timestamps, last-applied annotations, selectors, status, endpoint targetRefs):
+ * the large registry becomes a ~29 MB YAML dump, as the load figures of issue 12 were measured.
+ */
+export function withKubectlDetail(list) {
+  let serial = 0;
+  const uid = () => {
+    const h = (serial++).toString(16).padStart(12, '0');
+    return `5f0c6a2e-91d4-4b7e-8c1a-${h}`;
+  };
+  const appLabels = (name) => ({ app: name, 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'shop', 'app.kubernetes.io/managed-by': 'Helm', 'helm.sh/chart': `${name}-1.4.2` });
+  const meta = (item) => ({
+    ...(item.kind === 'Service' ? { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { annotations: {}, labels: appLabels(item.metadata.name), name: item.metadata.name, namespace: item.metadata.namespace }, spec: { ports: item.spec.ports, selector: { app: item.metadata.name } } })}\n`, 'meta.helm.sh/release-name': item.metadata.name, 'meta.helm.sh/release-namespace': item.metadata.namespace } } : {}),
+    ...(item.kind === 'EndpointSlice' ? { annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': '2026-11-02T09:15:03Z' } } : {}),
+    creationTimestamp: '2026-11-02T09:14:27Z',
+    labels: item.kind === 'Namespace' ? { 'kubernetes.io/metadata.name': item.metadata.name } : item.kind === 'Service' ? appLabels(item.metadata.name) : { ...item.metadata.labels, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io', ...appLabels(item.metadata.labels['kubernetes.io/service-name']) },
+    name: item.metadata.name,
+    ...(item.metadata.namespace ? { namespace: item.metadata.namespace } : {}),
+    resourceVersion: String(100000 + serial),
+    uid: uid(),
+  });
+  const items = list.items.map((item) => {
+    if (item.kind === 'Namespace') return { ...item, metadata: meta(item), spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } };
+    if (item.kind === 'Service') {
+      const spec = item.spec.type === 'ExternalName' ? { ...item.spec, sessionAffinity: 'None' }
+        : { ...item.spec, internalTrafficPolicy: 'Cluster', ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', selector: { app: item.metadata.name }, sessionAffinity: 'None', type: 'ClusterIP' };
+      return { ...item, metadata: meta(item), spec, status: { loadBalancer: {} } };
+    }
+    return {
+      ...item,
+      metadata: { ...meta(item), generateName: `${item.metadata.labels['kubernetes.io/service-name']}-`, ownerReferences: [{ apiVersion: 'v1', blockOwnerDeletion: true, controller: true, kind: 'Service', name: item.metadata.labels['kubernetes.io/service-name'], uid: uid() }] },
+      endpoints: item.endpoints.map((e, i) => ({ ...e, nodeName: `node-${i % 7}`, targetRef: { kind: 'Pod', name: `${item.metadata.labels['kubernetes.io/service-name']}-${e.hostname}`, namespace: item.metadata.namespace, uid: uid() }, zone: `zone-${i % 3}`, hints: { forZones: [{ name: `zone-${i % 3}` }] } })),
+    };
+  });
+  return { ...list, items };
+}
