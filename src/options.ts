@@ -6,6 +6,7 @@ import { ConfigError } from './errors.js';
 import { cidrsOverlap, parseCidr, type Cidr } from './dns/cidr.js';
 import { didYouMean } from './did-you-mean.js';
 import type { PodMode } from './resolver/cluster-answers.js';
+import type { ExplainOptions } from './resolver/explain.js';
 import { LOG_LEVELS } from './log.js';
 import type { KubernetesOptions } from './kubernetes/kubernetes-options.js';
 
@@ -319,6 +320,23 @@ export function parseUpstream(text: string): UpstreamAddress {
   if (isIP(address) === 0) throw new ConfigError(`upstream: "${text}" is not IP[:port] (IPv6 as [addr]:port)`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`upstream: "${text}" has a bad port`);
   return { address, port };
+}
+
+/** The address `ns.dns.<zone>` resolves to: the listen address, or loopback for a wildcard bind. */
+export function nameServerAddresses(host: string): string[] {
+  if (host === '0.0.0.0') return ['127.0.0.1'];
+  if (host === '::') return ['::1'];
+  return [host];
+}
+
+/** What `explain` needs to know of the configuration (CLI and GET /v1/explain alike). */
+export function explainOptionsFor(options: ResolvedOptions): ExplainOptions {
+  return {
+    podMode: options.pods,
+    defaultNamespace: options.defaultNamespace,
+    nameServerAddresses: nameServerAddresses(options.host),
+    upstreams: options.upstream === 'none' ? 'none' : options.upstream.map((u) => (u.address.includes(':') ? `[${u.address}]:${u.port}` : `${u.address}:${u.port}`)),
+  };
 }
 
 export function isLoopback(host: string): boolean {

@@ -11,7 +11,7 @@ import {
 import { watchZones, type ZonesWatcher } from './reload/zones-watcher.js';
 import { ClusterDnsError, ConfigError } from './errors.js';
 import { createLogger, createRateLimitedLogger, silentLogger, type Logger } from './log.js';
-import { isLoopback, missingZonePaths, resolveOptions, type DnsServerOptions, type ResolvedOptions } from './options.js';
+import { explainOptionsFor, isLoopback, missingZonePaths, nameServerAddresses, resolveOptions, type DnsServerOptions, type ResolvedOptions } from './options.js';
 import { servfail } from './dns/outcomes.js';
 import type { Answer, Query } from './dns/types.js';
 import { createResolver } from './resolver/create-resolver.js';
@@ -27,7 +27,7 @@ import { createServerMetrics, qtypeLabel, QueryZone, rcodeLabel, Transport } fro
 import { startHttpServer, type HttpListener } from './http/http-server.js';
 import { isInZone } from './resolver/cluster-answers.js';
 import { listRecords } from './resolver/list-records.js';
-import { EXPLAIN_TYPES, explainName, explainType, type ExplainOptions } from './resolver/explain.js';
+import { EXPLAIN_TYPES, explainName, explainType } from './resolver/explain.js';
 import { decodeQuery } from './wire/query-decoder.js';
 import { encodeResponse, encodeVerdict } from './wire/answer-encoder.js';
 import { createDnsListeners, type DnsListeners, type ListenerMeta } from './transport/dns-listeners.js';
@@ -154,12 +154,7 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
     reverseCidrs: [...options.serviceCidrs, ...options.podCidrs],
   });
   const recursionAvailable = options.upstream !== 'none';
-  const explainOptions: ExplainOptions = {
-    podMode: options.pods,
-    defaultNamespace: options.defaultNamespace,
-    nameServerAddresses: nsAddresses,
-    upstreams: options.upstream === 'none' ? 'none' : options.upstream.map((u) => (u.address.includes(':') ? `[${u.address}]:${u.port}` : `${u.address}:${u.port}`)),
-  };
+  const explainOptions = explainOptionsFor(options);
   const observing = metrics !== undefined || options.logQueries;
   /**
    * Duration sampling. A cluster answer takes microseconds and is sent in the same tick; two clock
@@ -405,9 +400,3 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
   };
 }
 
-/** The address `ns.dns.<zone>` resolves to: the listen address, or loopback for a wildcard bind. */
-function nameServerAddresses(host: string): string[] {
-  if (host === '0.0.0.0') return ['127.0.0.1'];
-  if (host === '::') return ['::1'];
-  return [host];
-}

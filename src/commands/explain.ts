@@ -4,7 +4,7 @@ import { didYouMean } from '../did-you-mean.js';
 import { ConfigError } from '../errors.js';
 import { buildRegistry } from '../registry/build-registry.js';
 import { formatDiagnostic, hasErrors } from '../registry/diagnostics.js';
-import type { ResolvedOptions } from '../options.js';
+import { explainOptionsFor, type ResolvedOptions } from '../options.js';
 import { EXPLAIN_TYPES, explainName, explainType, formatExplanation } from '../resolver/explain.js';
 import { readZones } from '../sources/zones-reader.js';
 
@@ -31,12 +31,7 @@ export async function runExplain(options: ResolvedOptions, args: readonly string
   const { registry } = buildRegistry(good.map((r) => r.input), { clusterDomain: options.clusterDomain, ttl: options.ttl, serial: Math.floor(Date.now() / 1000) });
   const explanation = explainName(
     registry,
-    {
-      podMode: options.pods,
-      defaultNamespace: options.defaultNamespace,
-      nameServerAddresses: [options.host === '0.0.0.0' ? '127.0.0.1' : options.host === '::' ? '::1' : options.host],
-      upstreams: options.upstream === 'none' ? 'none' : options.upstream.map((u) => (u.address.includes(':') ? `[${u.address}]:${u.port}` : `${u.address}:${u.port}`)),
-    },
+    explainOptionsFor(options),
     args[0]!,
     type,
   );

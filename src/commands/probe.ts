@@ -7,11 +7,11 @@ import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Writable } from 'node:stream';
-import type { ResolvedOptions } from '../options.js';
+import { nameServerAddresses, type ResolvedOptions } from '../options.js';
 
 export async function runProbe(options: ResolvedOptions, out: Writable, err: Writable, timeoutMs = 2000): Promise<number> {
   const started = performance.now();
-  const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host === '::' ? '::1' : options.host;
+  const host = nameServerAddresses(options.host)[0]!;
   const name = `dns-version.${options.clusterDomain}`;
   const id = randomInt(0x10000);
   const labels = name.split('.').flatMap((l) => [l.length, ...Buffer.from(l, 'ascii')]);

@@ -2,7 +2,7 @@
 import type { Writable } from 'node:stream';
 import { buildRegistry } from '../registry/build-registry.js';
 import { formatDiagnostic, hasErrors } from '../registry/diagnostics.js';
-import type { ResolvedOptions } from '../options.js';
+import { nameServerAddresses, type ResolvedOptions } from '../options.js';
 import { formatHostsFile, formatRecordTable, listRecords } from '../resolver/list-records.js';
 import { readZones } from '../sources/zones-reader.js';
 
@@ -11,7 +11,7 @@ export async function runRecords(options: ResolvedOptions, output: 'table' | 'js
   for (const r of results) for (const d of r.diagnostics) err.write(`${formatDiagnostic(d)}\n`);
   const good = results.filter((r) => !hasErrors(r.diagnostics));
   const { registry } = buildRegistry(good.map((r) => r.input), { clusterDomain: options.clusterDomain, ttl: options.ttl, serviceCidrs: options.serviceCidrs, podCidrs: options.podCidrs, serial: Math.floor(Date.now() / 1000) });
-  const rows = listRecords(registry, { podMode: options.pods, nameServerAddresses: [options.host === '0.0.0.0' ? '127.0.0.1' : options.host === '::' ? '::1' : options.host] });
+  const rows = listRecords(registry, { podMode: options.pods, nameServerAddresses: nameServerAddresses(options.host) });
   out.write(output === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : output === 'hosts' ? formatHostsFile(rows) : formatRecordTable(rows));
   return results.some((r) => hasErrors(r.diagnostics)) ? 1 : 0;
 }
