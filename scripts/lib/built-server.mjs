@@ -18,7 +18,7 @@ export async function startBuiltServer(args, label) {
       const m = /"udp":\{"address":"[^"]+","family":"IPv4","port":(\d+)\}/.exec(text);
       if (m) resolve(Number(m[1]));
     });
-    setTimeout(() => reject(new Error(`server did not start: ${text}`)), 15000).unref();
+    setTimeout(() => reject(new Error(`server did not start: ${text}`)), 60000).unref();
   });
   return {
     child,
