@@ -1,14 +1,9 @@
 /** The composition root: loads the registry, builds the resolver, binds UDP and TCP, starts and stops. */
 import type { Registry } from './registry/registry.js';
 import { createRegistryRef } from './registry/registry-ref.js';
-import {
-  RegistryManager,
-  type Registration,
-  type RegistrationInput,
-  type RegistrationRef,
-  type ReloadReport,
-} from './reload/registry-manager.js';
-import { watchZones, type ZonesWatcher } from './reload/zones-watcher.js';
+import { createPublisher } from './registry/publisher.js';
+import { FilesSource, type ReloadReport as FilesReloadReport } from './sources/files-source.js';
+import { RegistrationsSource, type Registration, type RegistrationInput, type RegistrationRef } from './sources/registrations-source.js';
 import { ClusterDnsError, ConfigError } from './errors.js';
 import { createLogger, createRateLimitedLogger, silentLogger, type Logger } from './log.js';
 import { explainOptionsFor, isLoopback, missingZonePaths, nameServerAddresses, resolveOptions, type DnsServerOptions, type ResolvedOptions } from './options.js';
@@ -32,7 +27,13 @@ import { decodeQuery } from './wire/query-decoder.js';
 import { encodeResponse, encodeVerdict } from './wire/answer-encoder.js';
 import { createDnsListeners, type DnsListeners, type ListenerMeta } from './transport/dns-listeners.js';
 
-export type { Registration, RegistrationInput, RegistrationRef, ReloadReport } from './reload/registry-manager.js';
+export type { Registration, RegistrationInput, RegistrationRef } from './sources/registrations-source.js';
+
+/** What one reload of the --zones files did. */
+export interface ReloadReport extends FilesReloadReport {
+  /** The served registry's counts after the reload. */
+  readonly counts: Registry['counts'] | undefined;
+}
 
 export interface ServerAddress {
   readonly address: string;
@@ -55,7 +56,7 @@ export interface DnsServer {
    * cannot be started again.
    */
   stop(options?: { graceMs?: number }): Promise<void>;
-  /** True once the first registry is loaded and the sockets are bound, until stop() begins. */
+  /** True once every registry source has synced, the first snapshot is served and the sockets are bound, until stop() begins. */
   ready(): boolean;
   /** The HTTP listener's address when `http` is on. */
   readonly httpAddress: { address: string; port: number } | undefined;
@@ -104,7 +105,6 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
   let listeners: DnsListeners | undefined;
   let http: HttpListener | undefined;
   let addresses: ServerAddresses | undefined;
-  let watcher: ZonesWatcher | undefined;
 
   let upstreamClient: UpstreamClient | undefined;
   let replyCache: ReplyCache | undefined;
@@ -233,26 +233,36 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
     }
   }
 
-  const manager = new RegistryManager(
-    {
-      zones: options.zones,
-      clusterDomain: options.clusterDomain,
-      ttl: options.ttl,
-      serviceCidrs: options.serviceCidrs,
-      podCidrs: options.podCidrs,
-      maxRegistryBytes: options.maxRegistryBytes,
-      strict: options.strict,
-      now,
-      log: baseLog.child({ component: 'registry' }),
-      onRebuild: (result, registry) => {
-        metrics?.observeReload(result);
-        if (registry) metrics?.setRegistry(registry.counts);
-      },
+  // Sources push keyed objects into one publisher, which builds and swaps whole snapshots.
+  const registryLog = baseLog.child({ component: 'registry' });
+  const publisher = createPublisher(registryRef, {
+    clusterDomain: options.clusterDomain,
+    ttl: options.ttl,
+    serviceCidrs: options.serviceCidrs,
+    podCidrs: options.podCidrs,
+    now,
+    log: registryLog,
+    onPublish: (registry) => {
+      metrics?.observeReload('success');
+      metrics?.setRegistry(registry.counts);
     },
-    registryRef,
-  );
+  });
+  const registrations = new RegistrationsSource({ now, log: registryLog.child({ source: 'registrations' }) });
+  const files = new FilesSource({
+    paths: options.zones,
+    maxRegistryBytes: options.maxRegistryBytes,
+    strict: options.strict,
+    watch: options.watch,
+    log: registryLog.child({ source: 'files' }),
+    onReload: (result) => {
+      if (result === 'failure') metrics?.observeReload('failure');
+    },
+  });
+  publisher.add(registrations);
+  publisher.add(files);
 
-  const ready = () => state === 'running' && registryRef.current() !== undefined && addresses !== undefined;
+  const reload = async (): Promise<ReloadReport> => ({ ...(await files.reload()), counts: registryRef.current()?.counts });
+  const ready = () => state === 'running' && publisher.ready() && addresses !== undefined;
 
   async function startHttp(): Promise<void> {
     if (options.http === 'off' || !metrics) return;
@@ -272,10 +282,10 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
         token: options.httpToken,
         loopback: isLoopback(options.http.host),
         api: {
-          apply: (body, o) => manager.apply(body, o),
-          replace: (body, o) => manager.replace(body, o),
-          remove: (target) => manager.remove(target),
-          list: () => manager.list(),
+          apply: (body, o) => registrations.apply(body, o),
+          replace: (body, o) => registrations.replace(body, o),
+          remove: (target) => registrations.remove(target),
+          list: () => registrations.list(),
           explain: (name, type) => {
             const registry = registryRef.current();
             if (!registry) return { error: 'the registry is not loaded yet' };
@@ -301,9 +311,7 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
   }
 
   async function closeEverything(graceMs: number): Promise<void> {
-    watcher?.close();
-    watcher = undefined;
-    manager.close();
+    await publisher.stop();
     const current = listeners;
     listeners = undefined;
     addresses = undefined;
@@ -354,12 +362,10 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
             'listening beyond loopback with forwarding on and no --allow-recursion: anyone who can reach this address can use it as a resolver',
           );
         }
-        await manager.reloadFiles(true);
-        if (options.watch && options.zones.length > 0) {
-          watcher = await watchZones(options.zones, () => {
-            manager.reloadFiles().catch((error: unknown) => log.error({ err: error }, 'reload failed; still serving the last good registry'));
-          });
-        }
+        // Starts every source (the files are read, --strict throws here) and waits for the first
+        // snapshot when every source has synced; until then cluster names get SERVFAIL.
+        await publisher.start();
+        await publisher.published();
         log.info({ udp: bound.udp, tcp: bound.tcp, http: http?.address, zone: options.clusterDomain, ...registryRef.current()?.counts }, 'listening');
         return bound;
       } catch (error) {
@@ -383,11 +389,11 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
       await closeEverything(graceMs);
       log.info('stopped');
     },
-    reload: () => manager.reloadFiles(),
-    apply: (objects, applyOptions) => manager.apply(objects, applyOptions),
-    remove: (objects) => manager.remove(objects),
-    replace: (objects, applyOptions) => manager.replace(objects, applyOptions),
-    registrations: () => manager.list(),
+    reload,
+    apply: (objects, applyOptions) => registrations.apply(objects, applyOptions),
+    remove: (objects) => registrations.remove(objects),
+    replace: (objects, applyOptions) => registrations.replace(objects, applyOptions),
+    registrations: () => registrations.list(),
     registry: () => registryRef.current(),
     cacheStats: () => replyCache?.stats(),
     ready,

@@ -19,6 +19,15 @@ export interface BuildOptions {
   readonly podCidrs?: readonly Cidr[];
 }
 
+/**
+ * One source's contribution, tagged with the source's id by the publisher (`registrations`, `files`,
+ * `kubernetes`). Inputs come in precedence order: a service from an earlier source shadows a later
+ * one's, and a service's endpoints are taken only from its own source.
+ */
+export interface SourcedInput extends RegistryInput {
+  readonly source?: string;
+}
+
 export interface BuildResult {
   readonly registry: Registry;
   readonly diagnostics: readonly Diagnostic[];
@@ -48,7 +57,7 @@ export function normalizeZone(domain: string): DomainName {
  * EndpointSlices win over v1 Endpoints for the same service, and every name, record set and
  * reverse entry is computed here so that queries only look things up.
  */
-export function buildRegistry(written: readonly RegistryInput[], options: BuildOptions): BuildResult {
+export function buildRegistry(written: readonly SourcedInput[], options: BuildOptions): BuildResult {
   const steps = buildRegistrySteps(written, options);
   for (;;) {
     const step = steps.next();
@@ -64,18 +73,21 @@ const STEP = 256;
  * large build over several turns of the event loop (see build-in-slices.ts). Nothing is shared
  * until it returns: the snapshot is complete or not there at all.
  */
-export function* buildRegistrySteps(written: readonly RegistryInput[], options: BuildOptions): Generator<void, BuildResult, void> {
+export function* buildRegistrySteps(written: readonly SourcedInput[], options: BuildOptions): Generator<void, BuildResult, void> {
   let work = 0;
   const zone = normalizeZone(options.clusterDomain);
   const ttl = options.ttl;
   // First what the control plane would add: allocated ClusterIPs, workload Pods, selector endpoints.
   const derived = deriveControlPlane(written, options);
-  const inputs = derived.inputs;
+  // Derivation keeps each input object (or a spread copy of it), so the source tags survive.
+  const inputs: readonly SourcedInput[] = derived.inputs;
   const diagnostics: Diagnostic[] = [...derived.diagnostics];
 
   const namespaces = new Set<string>(BUILT_IN_NAMESPACES);
   const services = new Map<string, ServiceInput>();
-  const groupsByService = new Map<string, EndpointGroupInput[]>();
+  /** Which source each winning service came from; its endpoints must come from the same one. */
+  const serviceSource = new Map<string, string | undefined>();
+  const groupsByService = new Map<string, { group: EndpointGroupInput; from: string | undefined }[]>();
   const podIps = new Map<string, Set<string>>();
   let podCount = 0;
 
@@ -86,19 +98,23 @@ export function* buildRegistrySteps(written: readonly RegistryInput[], options: 
       const key = serviceKey(svc.namespace, svc.name);
       const previous = services.get(key);
       if (previous) {
-        const shadowed = isApiOrigin(previous.origin.file);
+        // Inputs come in precedence order: an earlier source shadows a later one (a warning);
+        // two definitions within one source are a mistake (an error naming both places).
+        const from = serviceSource.get(key);
+        const shadowed = from !== input.source;
         diagnostics.push({
           severity: shadowed ? 'warning' : 'error',
           file: svc.origin.file,
           line: svc.origin.line,
           field: 'metadata.name',
           message: shadowed
-            ? `service "${svc.name}" in namespace "${svc.namespace}" is overridden by the registration ${previous.origin.file}`
+            ? `service "${svc.name}" in namespace "${svc.namespace}" is shadowed by the ${from ?? 'other'} source (${previous.origin.file}:${previous.origin.line})`
             : `service "${svc.name}" in namespace "${svc.namespace}" is already defined at ${previous.origin.file}:${previous.origin.line}`,
         });
         continue;
       }
       services.set(key, svc);
+      serviceSource.set(key, input.source);
       namespaces.add(svc.namespace.toLowerCase());
     }
     for (const group of input.endpointGroups) {
@@ -106,7 +122,7 @@ export function* buildRegistrySteps(written: readonly RegistryInput[], options: 
       const key = serviceKey(group.namespace, group.service);
       let list = groupsByService.get(key);
       if (!list) groupsByService.set(key, (list = []));
-      list.push(group);
+      list.push({ group, from: input.source });
     }
     for (const pod of input.pods) {
       if (++work % STEP === 0) yield;
@@ -161,9 +177,10 @@ export function* buildRegistrySteps(written: readonly RegistryInput[], options: 
     if (++work % STEP === 0) yield;
     const ns = svc.namespace.toLowerCase();
     const svcName: DomainName = `${svc.name.toLowerCase()}.${ns}.svc.${zone}`;
-    // A service registered through the API shadows a file's, endpoints included.
-    const fromApi = isApiOrigin(svc.origin.file);
-    const groups = preferredGroups((groupsByService.get(key) ?? []).filter((g) => isApiOrigin(g.origin.file) === fromApi));
+    // A service that shadows another source's takes its endpoints from its own source only.
+    const from = serviceSource.get(key);
+    // Derived groups (endpoints from selectors) carry no source and go with whichever service won.
+    const groups = preferredGroups((groupsByService.get(key) ?? []).filter((g) => g.from === from || g.from === undefined).map((g) => g.group));
 
     // Ready endpoints, each address under its hostname or dashed IP (spec 2.4, CoreDNS endpointHostname).
     const ready: { label: string; address: string; ports: EndpointGroupInput['ports'] }[] = [];
@@ -302,11 +319,6 @@ function fingerprintOf(svc: ServiceInput, ready: readonly { label: string; addre
     for (const p of e.ports) out += `:${p.name ?? ''}/${p.protocol}/${p.port}`;
   }
   return out;
-}
-
-/** Registrations made through the API or the library carry an origin file of `api:<registration>`. */
-export function isApiOrigin(file: string): boolean {
-  return file.startsWith('api:');
 }
 
 function serviceKey(namespace: string, name: string): string {

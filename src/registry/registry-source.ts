@@ -30,6 +30,20 @@ export interface RegistrySink {
   report(diagnostics: readonly Diagnostic[]): void;
   /** The source has delivered its initial state; readiness waits for every source's first `synced()`. */
   synced(): void;
+  /**
+   * Resolves once every change pushed so far is in the served snapshot (several pushes share one
+   * build), or at once while some source has not synced yet (the first snapshot will hold them).
+   */
+  published(): Promise<void>;
+}
+
+/** A source as the publisher runs it. Precedence between sources is the publisher's ordered id list. */
+/** The logging sources and the publisher need (pino's shape); the registry layer imports no logger. */
+export interface RegistryLog {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+  debug(fields: object, message: string): void;
 }
 
 export interface RegistrySource {
@@ -39,4 +53,9 @@ export interface RegistrySource {
   start(sink: RegistrySink): Promise<void>;
   /** Stops watching and releases timers and sockets. */
   stop(): Promise<void>;
+}
+
+/** `kind/namespace/name`, lowercase; cluster-scoped kinds (Namespace) have an empty namespace. */
+export function objectKey(kind: string, namespace: string, name: string): ObjectKey {
+  return `${kind}/${namespace}/${name}`.toLowerCase();
 }

@@ -7,7 +7,7 @@
 import { RecordType } from '../dns/types.js';
 import type { DomainName, RecordsAnswer, ResourceRecord } from '../dns/types.js';
 import { nearestNames } from '../did-you-mean.js';
-import { isApiOrigin, preferredGroups } from '../registry/build-registry.js';
+import { preferredGroups, type SourcedInput } from '../registry/build-registry.js';
 import type { EndpointGroupInput, Origin, PodInput, ServiceInput } from '../registry/model.js';
 import type { Registry } from '../registry/registry.js';
 import { answerClusterName, isInZone, type ClusterZoneOptions } from './cluster-answers.js';
@@ -354,7 +354,9 @@ function outOfZoneHints(registry: Registry, options: ExplainOptions, index: Inpu
 /** Services (the one that wins, as buildRegistry picks it), endpoint groups and pods, by key; built once per snapshot. */
 interface InputIndex {
   readonly services: ReadonlyMap<string, ServiceInput>;
-  readonly groups: ReadonlyMap<string, readonly EndpointGroupInput[]>;
+  readonly groups: ReadonlyMap<string, readonly { group: EndpointGroupInput; from: string | undefined }[]>;
+  /** The source id of each winning service: its endpoints come from the same source. */
+  readonly serviceSource: ReadonlyMap<string, string | undefined>;
   readonly podsByIp: ReadonlyMap<string, PodInput>;
 }
 
@@ -364,32 +366,34 @@ function indexInputs(registry: Registry): InputIndex {
   const known = indexes.get(registry);
   if (known) return known;
   const services = new Map<string, ServiceInput>();
-  const groups = new Map<string, EndpointGroupInput[]>();
+  const groups = new Map<string, { group: EndpointGroupInput; from: string | undefined }[]>();
+  const serviceSource = new Map<string, string | undefined>();
   const podsByIp = new Map<string, PodInput>();
-  for (const input of registry.inputs ?? []) {
+  for (const input of (registry.inputs ?? []) as readonly SourcedInput[]) {
     for (const svc of input.services) {
       const key = `${svc.namespace.toLowerCase()}/${svc.name.toLowerCase()}`;
-      const previous = services.get(key);
-      // As buildRegistry: the first definition wins, and an API registration shadows a file's.
-      if (!previous || (isApiOrigin(svc.origin.file) && !isApiOrigin(previous.origin.file))) services.set(key, svc);
+      // As buildRegistry: inputs come in precedence order and the first definition wins.
+      if (!services.has(key)) {
+        services.set(key, svc);
+        serviceSource.set(key, input.source);
+      }
     }
     for (const group of input.endpointGroups) {
       const key = `${group.namespace.toLowerCase()}/${group.service.toLowerCase()}`;
       const list = groups.get(key) ?? [];
-      list.push(group);
+      list.push({ group, from: input.source });
       groups.set(key, list);
     }
     for (const pod of input.pods) for (const ip of pod.ips) podsByIp.set(`${pod.namespace.toLowerCase()}/${ip}`, pod);
   }
-  const index = { services, groups, podsByIp };
+  const index = { services, groups, serviceSource, podsByIp };
   indexes.set(registry, index);
   return index;
 }
 
 function servedGroups(index: InputIndex, ns: string, svc: string): readonly EndpointGroupInput[] {
-  const service = index.services.get(`${ns}/${svc}`);
-  const fromApi = service ? isApiOrigin(service.origin.file) : false;
-  return preferredGroups((index.groups.get(`${ns}/${svc}`) ?? []).filter((g) => isApiOrigin(g.origin.file) === fromApi));
+  const from = index.serviceSource.get(`${ns}/${svc}`);
+  return preferredGroups((index.groups.get(`${ns}/${svc}`) ?? []).filter((g) => g.from === from || g.from === undefined).map((g) => g.group));
 }
 
 function endpointCounts(index: InputIndex, ns: string, svc: string): { ready: number; notReady: number } {

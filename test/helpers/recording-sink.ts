@@ -41,6 +41,7 @@ export function recordingSink(): RecordingSink {
       sink.syncedCount++;
       sink.calls.push('synced');
     },
+    published: () => Promise.resolve(),
   };
   return sink;
 }
