@@ -100,15 +100,17 @@ describe('live reload of --zones', () => {
     writeFileSync(join(dir, 'db.yaml'), version(1));
     const { port } = await startServer({ zones: [dir] });
     let writing = true;
+    const seen = new Set<string>();
+    // Each version is written once the previous one is served: a file is read only after it held
+    // still for the debounce, so a writer faster than that would never be read mid-stream.
     const writer = (async () => {
       for (let v = 2; v <= 12; v++) {
         writeFileSync(join(dir, 'db.yaml.tmp'), version(v));
         renameSync(join(dir, 'db.yaml.tmp'), join(dir, 'db.yaml'));
-        await new Promise((r) => setTimeout(r, 150));
+        await pollUntil(() => (seen.has(String(v)) ? true : undefined), 10_000);
       }
       writing = false;
     })();
-    const seen = new Set<string>();
     let queries = 0;
     while (writing || queries < 50) {
       const r = await queryUdp(port, 'db.shop.svc.cluster.local', 'A');
