@@ -49,6 +49,7 @@ export interface ReloadReport {
 interface GoodObject {
   readonly fingerprint: string;
   readonly input: RegistryInput;
+  /** Read lazily: only a duplicate's diagnostic needs it. */
   readonly line: number;
 }
 
@@ -266,7 +267,7 @@ export class FilesSource implements RegistrySource {
     const good = new Map<ObjectKey, GoodObject>();
     const local: Diagnostic[] = [];
     for (const o of keyed.objects) {
-      const kept = o.input ? { fingerprint: o.fingerprint, input: o.input, line: o.line } : before?.good.get(o.key);
+      const kept: GoodObject | undefined = o.input ? (o as GoodObject) : before?.good.get(o.key);
       if (!kept) continue; // new and invalid: left out
       const first = good.get(o.key);
       if (first) {

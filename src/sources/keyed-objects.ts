@@ -17,6 +17,7 @@ export interface KeyedObject {
   readonly input: RegistryInput | undefined;
   /** Changes whenever the object's text does: an unchanged object is not pushed again. */
   readonly fingerprint: string;
+  /** Where the object's name is; looked up only when read (a JSON file's lines cost a re-parse). */
   readonly line: number;
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -77,13 +78,7 @@ export function convertKeyedDocuments(documents: readonly SourceDocument[]): Key
       return;
     }
     const failed = problems.diagnostics.some((d) => d.severity === 'error');
-    objects.push({
-      key,
-      input: failed ? undefined : out,
-      fingerprint: JSON.stringify(value),
-      line: problems.line(),
-      diagnostics: problems.diagnostics,
-    });
+    objects.push(keyed(key, failed ? undefined : out, JSON.stringify(value), () => problems.line(['metadata', 'name']), problems.diagnostics));
   };
 
   for (const doc of documents) {
@@ -115,45 +110,38 @@ export function convertKeyedDocuments(documents: readonly SourceDocument[]): Key
     diagnostics.push(...(byField.get('') ?? []));
     if (structural && out.namespaces.length === 0) return;
     const namespace = out.namespaces[0]?.name ?? 'default';
-    objects.push({
-      key: objectKey('namespace', '', namespace),
-      input: { ...emptyRegistryInput(), namespaces: out.namespaces },
-      fingerprint: namespace,
-      line: problems.line(['namespace']),
-      diagnostics: [],
-    });
+    objects.push(keyed(objectKey('namespace', '', namespace), { ...emptyRegistryInput(), namespaces: out.namespaces }, namespace, () => problems.line(['namespace']), []));
     const services = isRecord(value.services) ? value.services : {};
     for (const [name, spec] of Object.entries(services)) {
       const lower = name.toLowerCase();
       const own = byField.get(`services.${name}`) ?? [];
       const failed = own.some((d) => d.severity === 'error');
-      objects.push({
-        key: objectKey('service', namespace, lower),
-        input: failed
-          ? undefined
-          : {
-              ...emptyRegistryInput(),
-              services: out.services.filter((s) => s.name === lower),
-              endpointGroups: out.endpointGroups.filter((g) => g.service === lower),
-            },
-        fingerprint: JSON.stringify([namespace, name, spec ?? null]),
-        line: problems.line(['services', name]),
-        diagnostics: own,
-      });
+      const input = failed
+        ? undefined
+        : { ...emptyRegistryInput(), services: out.services.filter((s) => s.name === lower), endpointGroups: out.endpointGroups.filter((g) => g.service === lower) };
+      objects.push(keyed(objectKey('service', namespace, lower), input, JSON.stringify([namespace, name, spec ?? null]), () => problems.line(['services', name]), own));
     }
     const pods = isRecord(value.pods) ? value.pods : {};
     for (const [name, ips] of Object.entries(pods)) {
       const own = byField.get(`pods.${name}`) ?? [];
       const failed = own.some((d) => d.severity === 'error');
-      objects.push({
-        key: objectKey('pod', namespace, name),
-        input: failed ? undefined : { ...emptyRegistryInput(), pods: out.pods.filter((p) => p.name === name) },
-        fingerprint: JSON.stringify([namespace, name, ips ?? null]),
-        line: problems.line(['pods', name]),
-        diagnostics: own,
-      });
+      const input = failed ? undefined : { ...emptyRegistryInput(), pods: out.pods.filter((p) => p.name === name) };
+      objects.push(keyed(objectKey('pod', namespace, name), input, JSON.stringify([namespace, name, ips ?? null]), () => problems.line(['pods', name]), own));
     }
   }
+}
+
+function keyed(key: ObjectKey, input: RegistryInput | undefined, fingerprint: string, lineOf: () => number, diagnostics: readonly Diagnostic[]): KeyedObject {
+  let line: number | undefined;
+  return {
+    key,
+    input,
+    fingerprint,
+    get line() {
+      return (line ??= lineOf());
+    },
+    diagnostics,
+  };
 }
 
 /** `service/shop/web` from a Kubernetes object's kind and metadata; undefined without a usable name. */
