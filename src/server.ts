@@ -2,6 +2,8 @@
 import type { Registry } from './registry/registry.js';
 import { createRegistryRef } from './registry/registry-ref.js';
 import { createPublisher } from './registry/publisher.js';
+import { createKubernetesSource } from './kubernetes/kubernetes-source.js';
+import { resolveKubernetesOptions } from './kubernetes/kubernetes-options.js';
 import { FilesSource, type ReloadReport as FilesReloadReport } from './sources/files-source.js';
 import { RegistrationsSource, type Registration, type RegistrationInput, type RegistrationRef } from './sources/registrations-source.js';
 import { ClusterDnsError, ConfigError } from './errors.js';
@@ -260,6 +262,21 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
   });
   publisher.add(registrations);
   publisher.add(files);
+  if (options.kubernetes) {
+    // Reads the kubeconfig or service account now: a bad one is a ConfigError naming file and field.
+    const kube = resolveKubernetesOptions(options.kubernetes);
+    const restarts = metrics?.counter('cluster_dns_kubernetes_watch_restarts_total', 'Watches of the Kubernetes API opened again (stream ended, error, relist after 410), by resource.', ['resource']);
+    publisher.add(
+      createKubernetesSource({
+        connection: kube.connection,
+        namespaces: kube.namespaces,
+        labelSelector: kube.labelSelector,
+        pods: options.pods === 'verified',
+        log: baseLog.child({ component: 'kubernetes' }),
+        onWatchRestart: (resource) => restarts?.inc({ resource }),
+      }),
+    );
+  }
 
   const reload = async (): Promise<ReloadReport> => ({ ...(await files.reload()), counts: registryRef.current()?.counts });
   const ready = () => state === 'running' && publisher.ready() && addresses !== undefined;

@@ -7,7 +7,7 @@
 import type { Logger } from '../log.js';
 import type { Diagnostic } from '../registry/diagnostics.js';
 import { emptyRegistryInput, type RegistryInput } from '../registry/model.js';
-import type { ObjectKey, RegistrySink, RegistrySource } from '../registry/registry-source.js';
+import { objectKey, type ObjectKey, type RegistrySink, type RegistrySource } from '../registry/registry-source.js';
 import { Problems } from '../sources/field-checks.js';
 import { convertKubernetesObject, createCollector } from '../sources/kubernetes-manifests.js';
 import { plainDocument } from '../sources/source-document.js';
@@ -37,11 +37,6 @@ export const KUBERNETES_SOURCE_ID = 'kubernetes';
 
 interface Tracked {
   readonly version: string | undefined;
-}
-
-/** `service/shop/web`; cluster-scoped objects have an empty namespace (`namespace//shop`). */
-export function objectKey(kind: string, namespace: string, name: string): ObjectKey {
-  return `${kind.toLowerCase()}/${namespace.toLowerCase()}/${name.toLowerCase()}`;
 }
 
 export function createKubernetesSource(options: KubernetesSourceOptions): RegistrySource {
