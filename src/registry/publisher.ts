@@ -186,9 +186,9 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
         endpoints: c.endpoints,
         namespaces: c.namespaces,
         pods: c.pods,
-        added: diff.servicesAdded.length,
-        removed: diff.servicesRemoved.length,
-        changed: diff.servicesChanged.length,
+        servicesAdded: diff.servicesAdded.length,
+        servicesRemoved: diff.servicesRemoved.length,
+        servicesChanged: diff.servicesChanged.length,
         endpointsDelta: diff.endpointsAfter - diff.endpointsBefore,
         ...(diff.clusterIpsAllocated.length ? { clusterIpsAllocated: diff.clusterIpsAllocated.length } : {}),
         ...(built.registry.derived.simulatedPods ? { simulatedPods: built.registry.derived.simulatedPods } : {}),
@@ -197,7 +197,7 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
     );
     if (diff.servicesAdded.length + diff.servicesRemoved.length + diff.servicesChanged.length > 0) {
       options.log?.debug(
-        { added: diff.servicesAdded.slice(0, 20), removed: diff.servicesRemoved.slice(0, 20), changed: diff.servicesChanged.slice(0, 20) },
+        { servicesAdded: diff.servicesAdded.slice(0, 20), servicesRemoved: diff.servicesRemoved.slice(0, 20), servicesChanged: diff.servicesChanged.slice(0, 20) },
         'registry diff (first 20 of each)',
       );
     }
