@@ -193,7 +193,7 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
         ...(diff.clusterIpsAllocated.length ? { clusterIpsAllocated: diff.clusterIpsAllocated.length } : {}),
         ...(built.registry.derived.simulatedPods ? { simulatedPods: built.registry.derived.simulatedPods } : {}),
       },
-      reason === 'load' ? 'registry loaded' : 'registry updated',
+      reason === 'load' ? 'registry loaded' : 'registry rebuilt',
     );
     if (diff.servicesAdded.length + diff.servicesRemoved.length + diff.servicesChanged.length > 0) {
       options.log?.debug(
