@@ -19,7 +19,7 @@ import { createForwardStage } from './resolver/forward-stage.js';
 import { createRecursionAclStage } from './resolver/recursion-acl-stage.js';
 import type { Stage } from './resolver/stage.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream/upstream-client.js';
-import { upstreamIsSelf } from './upstream/self-address.js';
+import { rejectSelfUpstream } from './upstream/self-address.js';
 import { createServerMetrics, qtypeLabel, QueryZone, rcodeLabel, Transport } from './http/metrics.js';
 import { startHttpServer, type HttpListener } from './http/http-server.js';
 import { isInZone } from './resolver/cluster-answers.js';
@@ -113,8 +113,7 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
   const outOfZone: Stage[] = [];
   let chase: CnameChaseOptions | undefined;
   if (options.upstream !== 'none') {
-    const self = options.upstream.find((u) => options.port !== 0 && upstreamIsSelf(u, options.host, options.port));
-    if (self) throw new ConfigError(`upstream: ${self.address}:${self.port} is this server's own address (a forwarding loop)`);
+    if (options.port !== 0) rejectSelfUpstream(options.upstream, [{ address: options.host, port: options.port }]);
     upstreamClient = createUpstreamClient({
       servers: options.upstream,
       timeoutMs: options.upstreamTimeoutMs,
@@ -370,8 +369,7 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
           throw new ClusterDnsError('BIND_FAILED', `cannot listen on ${options.host}:${options.port}: ${reason}`, { cause: error });
         }
         const bound: ServerAddresses = listeners.addresses;
-        const looped = options.upstream !== 'none' ? options.upstream.find((u) => upstreamIsSelf(u, options.host, bound.udp.port)) : undefined;
-        if (looped) throw new ConfigError(`upstream: ${looped.address}:${looped.port} is this server's own address (a forwarding loop)`);
+        if (options.upstream !== 'none') rejectSelfUpstream(options.upstream, [{ address: options.host, port: bound.udp.port }]);
         addresses = bound;
         if (recursionAvailable && !isLoopback(options.host) && !options.allowRecursion) {
           log.warn(

@@ -2,10 +2,18 @@
 import { createHash } from 'node:crypto';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ZoneFileResult } from '../registry/zone-file-set.js';
-import { emptyRegistryInput } from '../registry/model.js';
+import type { Diagnostic } from '../registry/diagnostics.js';
+import { emptyRegistryInput, type RegistryInput } from '../registry/model.js';
 import { OFF_THREAD_BYTES, parseOffThread } from './off-thread-parse.js';
 import { convertRegistryText } from './registry-documents.js';
+
+/** One file as the reader returns it: its content hash, what it contributes, and its problems. */
+export interface ZoneFileResult {
+  readonly file: string;
+  readonly contentHash: string;
+  readonly input: RegistryInput;
+  readonly diagnostics: readonly Diagnostic[];
+}
 
 const REGISTRY_FILE = /\.(ya?ml|json)$/i;
 

@@ -1,6 +1,7 @@
 /** Is an upstream this server itself? Then forwarding to it would be a loop. */
 import { isIPv4, isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { ConfigError } from '../errors.js';
 
 export interface SocketAddressLike {
   readonly address: string;
@@ -45,4 +46,17 @@ export function upstreamIsSelf(upstream: SocketAddressLike, host: string, port: 
 /** The first upstream that would be this server itself, listening on any of `listening`. */
 export function findSelfUpstream<T extends SocketAddressLike>(upstreams: readonly T[], listening: readonly SocketAddressLike[]): T | undefined {
   return upstreams.find((u) => listening.some((l) => upstreamIsSelf(u, l.address, l.port)));
+}
+
+/**
+ * The one place a self-upstream becomes an error: throws a ConfigError naming the first upstream
+ * that is this server itself (forwarding to it would loop), checked at creation for a fixed port
+ * and again once the real port is bound.
+ */
+export function rejectSelfUpstream(upstreams: readonly SocketAddressLike[], listening: readonly SocketAddressLike[]): void {
+  const self = findSelfUpstream(upstreams, listening);
+  if (!self) return;
+  const address = canonicalIp(self.address);
+  const where = isIPv6(address) ? `[${address}]:${self.port}` : `${address}:${self.port}`;
+  throw new ConfigError(`upstream: ${where} is this server's own address (a forwarding loop)`);
 }

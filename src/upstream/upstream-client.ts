@@ -14,7 +14,7 @@ import { ConfigError } from '../errors.js';
 import { inspectReply, questionsEqual } from '../wire/reply-inspector.js';
 import { TcpFrameDecoder, frameMessage } from '../wire/tcp-framing.js';
 import { carriesToken, createLoopToken, markQuery } from './loop-token.js';
-import { canonicalIp, findSelfUpstream, type SocketAddressLike } from './self-address.js';
+import { rejectSelfUpstream, type SocketAddressLike } from './self-address.js';
 
 export interface UpstreamServer {
   readonly address: string;
@@ -255,8 +255,5 @@ function validate(options: UpstreamClientOptions, timeoutMs: number, maxInFlight
   }
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new ConfigError(`upstream-timeout: ${timeoutMs} is not a positive whole number of ms`);
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new ConfigError(`upstream max in flight: ${maxInFlight} is not a positive whole number`);
-  const self = findSelfUpstream(options.servers, options.selfAddresses ?? []);
-  if (self) {
-    throw new ConfigError(`upstream: ${describe({ address: canonicalIp(self.address), port: self.port })} is this server's own address (a forwarding loop)`);
-  }
+  rejectSelfUpstream(options.servers, options.selfAddresses ?? []);
 }
