@@ -231,7 +231,7 @@ export class FilesSource implements RegistrySource {
     let contentHash: string;
     if (info.isFIFO() || info.size >= OFF_THREAD_BYTES || info.size > maxBytes) {
       // Large files (and pipes) are read capped and parsed in a worker by the zones reader, as one
-      // merged input: per-object keys, but the file is one unit for errors.
+      // merged input: per-object keys; a syntax error makes the file one unit for errors.
       const result = await readZoneFile(file, { maxBytes });
       const after = await stat(file).catch(() => undefined);
       if (!info.isFIFO() && (!after || signatureOf(after) !== signature)) return 'unstable';
@@ -240,7 +240,7 @@ export class FilesSource implements RegistrySource {
       }
       contentHash = result.contentHash;
       if (before && before.contentHash === contentHash) return { ...before, signature };
-      keyed = keyedFromMerged(result.input, result.diagnostics);
+      keyed = keyedFromMerged(result.input, result.diagnostics, result.wholeFileError);
     } else {
       let bytes: Buffer;
       try {

@@ -1,14 +1,17 @@
 /**
- * A file converted as one merged input (a large kubectl List parsed in worker threads) → keyed
- * objects. Invalid objects left no trace in the merged input, so such a file is one unit for errors:
- * any error keeps the whole file's last good content. Pure.
+ * A file converted as one merged input (a large kubectl List parsed in a worker thread) → keyed
+ * objects. A syntax error makes the file one unit (its last good content keeps serving). An invalid
+ * object left no trace in the merged input, not even its key, so while any object is invalid every
+ * key the file had before and lacks now keeps its last good version: the broken object keeps its
+ * own, its neighbours update, and a deletion made in the same save waits for the next good save.
+ * Pure.
  */
 import type { Diagnostic } from '../registry/diagnostics.js';
 import { emptyRegistryInput, type RegistryInput } from '../registry/model.js';
 import { objectKey } from '../registry/registry-source.js';
 import type { KeyedDocuments, KeyedObject } from './keyed-objects.js';
 
-export function keyedFromMerged(input: RegistryInput, diagnostics: readonly Diagnostic[]): KeyedDocuments {
+export function keyedFromMerged(input: RegistryInput, diagnostics: readonly Diagnostic[], wholeFileError: boolean): KeyedDocuments {
   const objects: KeyedObject[] = [];
   const add = (key: string, part: Partial<RegistryInput>, line: number) => {
     const whole = { ...emptyRegistryInput(), ...part };
@@ -21,5 +24,7 @@ export function keyedFromMerged(input: RegistryInput, diagnostics: readonly Diag
     add(objectKey(group.source, group.namespace, `${group.service}@${group.origin.line}`), { endpointGroups: [group] }, group.origin.line);
   }
   for (const pod of input.pods) add(objectKey('pod', pod.namespace, pod.name), { pods: [pod] }, pod.origin.line);
-  return { objects, diagnostics, structural: diagnostics.some((d) => d.severity === 'error'), unidentified: false };
+  for (const w of input.workloads ?? []) add(objectKey(w.kind, w.namespace, w.name), { workloads: [w] }, w.origin.line);
+  const objectErrors = !wholeFileError && diagnostics.some((d) => d.severity === 'error');
+  return { objects, diagnostics, structural: wholeFileError, unidentified: objectErrors };
 }

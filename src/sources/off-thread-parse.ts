@@ -28,10 +28,12 @@ export interface ParseRequest {
 export type ParseReply =
   | { readonly type: 'part'; readonly field: keyof RegistryInput; readonly items: readonly unknown[] }
   | { readonly type: 'diagnostics'; readonly items: readonly Diagnostic[] }
-  | { readonly type: 'done'; readonly contentHash: string };
+  | { readonly type: 'done'; readonly contentHash: string; readonly syntaxError: boolean };
 
 export interface OffThreadResult {
   readonly contentHash: string;
+  /** A syntax error, or the worker failed: the file is one unit for errors. */
+  readonly syntaxError: boolean;
   readonly input: RegistryInput;
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -61,6 +63,7 @@ export function parseOffThread(file: string, bytes: Buffer): Promise<OffThreadRe
     };
     const failed = (message: string): OffThreadResult => ({
       contentHash: '',
+      syntaxError: true,
       input: { namespaces: [], services: [], endpointGroups: [], pods: [] },
       diagnostics: [{ severity: 'error', file, line: 0, field: '', message }],
     });
@@ -80,7 +83,7 @@ export function parseOffThread(file: string, bytes: Buffer): Promise<OffThreadRe
       if (reply.type === 'part') for (const item of reply.items) input[reply.field].push(item);
       else if (reply.type === 'diagnostics') for (const d of reply.items) diagnostics.push(d);
       else {
-        settle({ contentHash: reply.contentHash, input: input as unknown as RegistryInput, diagnostics });
+        settle({ contentHash: reply.contentHash, syntaxError: reply.syntaxError, input: input as unknown as RegistryInput, diagnostics });
         void worker.terminate();
       }
     });

@@ -18,4 +18,4 @@ for (const field of INPUT_FIELDS) {
   for (let i = 0; i < list.length; i += PART) post({ type: 'part', field, items: list.slice(i, i + PART) });
 }
 for (let i = 0; i < converted.diagnostics.length; i += PART) post({ type: 'diagnostics', items: converted.diagnostics.slice(i, i + PART) });
-post({ type: 'done', contentHash });
+post({ type: 'done', contentHash, syntaxError: converted.syntaxError });

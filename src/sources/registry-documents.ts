@@ -10,6 +10,11 @@ import { parseRegistryBatches } from './yaml-documents.js';
 export interface ConvertedSource {
   readonly input: RegistryInput;
   readonly diagnostics: readonly Diagnostic[];
+  /**
+   * The text itself is broken (a YAML/JSON syntax error): the file is one unit for errors. Errors
+   * of single objects leave this false; those objects are left out and their neighbours converted.
+   */
+  readonly syntaxError: boolean;
 }
 
 /** Decides each document's format (a `kind` makes it Kubernetes) and converts it. */
@@ -24,8 +29,12 @@ export function convertDocuments(documents: Iterable<SourceDocument>): Converted
 function convertBatches(batches: Iterable<{ documents: Iterable<SourceDocument>; diagnostics: readonly Diagnostic[] }>): ConvertedSource {
   const out = createCollector();
   const diagnostics: Diagnostic[] = [];
+  let syntaxError = false;
   for (const batch of batches) {
-    for (const d of batch.diagnostics) diagnostics.push(d);
+    for (const d of batch.diagnostics) {
+      diagnostics.push(d);
+      if (d.severity === 'error') syntaxError = true;
+    }
     for (const doc of batch.documents) {
       const problems = new Problems(doc);
       if (isNativeDocument(doc.value)) convertNativeDocument(doc.value as Record<string, unknown>, problems, out);
@@ -35,7 +44,7 @@ function convertBatches(batches: Iterable<{ documents: Iterable<SourceDocument>;
     }
   }
   const { namespaces, services, endpointGroups, pods, workloads } = out;
-  return { input: { namespaces, services, endpointGroups, pods, workloads }, diagnostics };
+  return { input: { namespaces, services, endpointGroups, pods, workloads }, diagnostics, syntaxError };
 }
 
 /** Text of a file or request body (YAML, possibly multi-document, or JSON) → registry input. */

@@ -13,6 +13,8 @@ export interface ZoneFileResult {
   readonly contentHash: string;
   readonly input: RegistryInput;
   readonly diagnostics: readonly Diagnostic[];
+  /** Unreadable, refused or a syntax error: keep the whole file's last good content. False when only single objects are invalid. */
+  readonly wholeFileError: boolean;
 }
 
 const REGISTRY_FILE = /\.(ya?ml|json)$/i;
@@ -81,6 +83,7 @@ export async function readZones(paths: readonly string[], pipes?: Map<string, Zo
     contentHash: '',
     input: emptyRegistryInput(),
     diagnostics: [{ severity: 'error', file, line: 0, field: '', message: 'no such file or directory' }],
+    wholeFileError: true,
   }));
   for (const file of files) {
     const kept = pipes?.get(file);
@@ -101,7 +104,13 @@ export async function readZones(paths: readonly string[], pipes?: Map<string, Zo
  */
 export async function readZoneFile(file: string, options: ReadOptions = {}): Promise<ZoneFileResult> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_REGISTRY_BYTES;
-  const refused = (message: string): ZoneFileResult => ({ file, contentHash: '', input: emptyRegistryInput(), diagnostics: [{ severity: 'error', file, line: 0, field: '', message }] });
+  const refused = (message: string): ZoneFileResult => ({
+    file,
+    contentHash: '',
+    input: emptyRegistryInput(),
+    diagnostics: [{ severity: 'error', file, line: 0, field: '', message }],
+    wholeFileError: true,
+  });
   let bytes: Buffer | undefined;
   try {
     bytes = await readCapped(file, maxBytes);
@@ -111,11 +120,11 @@ export async function readZoneFile(file: string, options: ReadOptions = {}): Pro
   if (!bytes) return refused(`larger than the ${formatBytes(maxBytes)} limit (--max-registry-bytes); not loaded`);
   if (bytes.length >= OFF_THREAD_BYTES) {
     const parsed = await parseOffThread(file, bytes);
-    if (parsed) return { file, ...parsed };
+    if (parsed) return { file, contentHash: parsed.contentHash, input: parsed.input, diagnostics: parsed.diagnostics, wholeFileError: parsed.syntaxError };
   }
   const contentHash = createHash('sha256').update(bytes).digest('hex');
   const converted = convertRegistryText(file, bytes.toString('utf8'));
-  return { file, contentHash, input: converted.input, diagnostics: converted.diagnostics };
+  return { file, contentHash, input: converted.input, diagnostics: converted.diagnostics, wholeFileError: converted.syntaxError };
 }
 
 /** The whole file, or undefined when it holds more than `maxBytes` (checked while reading: pipes have no size). */

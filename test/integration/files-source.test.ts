@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createPublisher } from '../../src/registry/publisher.js';
 import { createRegistryRef, type MutableRegistryRef } from '../../src/registry/registry-ref.js';
 import { FilesSource, type FilesSourceOptions } from '../../src/sources/files-source.js';
+import { OFF_THREAD_BYTES } from '../../src/sources/off-thread-parse.js';
 import type { RegistryLog } from '../../src/registry/registry-source.js';
 import { RegistryError } from '../../src/errors.js';
 import { queryUdp } from '../helpers/dns-client.js';
@@ -83,6 +84,51 @@ describe('files source: one bad object is one bad object', () => {
     const good = await files.reload();
     expect(good.diagnostics).toEqual([]);
     expect(log.lines.at(-1)).toBe('info registry recovered: no errors, every file served as written');
+  });
+
+  it('does the same for a large kubectl List (parsed as one merged input), and keeps the whole file on its syntax error', async () => {
+    const dir = tempZones();
+    const file = join(dir, 'dump.json');
+    // A `kubectl get svc -A -o json` dump over the off-thread size: 2,000 services.
+    const dump = (web: string, db: string, extra = '') =>
+      JSON.stringify(
+        {
+          apiVersion: 'v1',
+          kind: 'List',
+          items: [
+            { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: web } },
+            { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'shop' }, spec: { clusterIP: db } },
+            ...Array.from({ length: 2000 }, (_, i) => ({
+              apiVersion: 'v1',
+              kind: 'Service',
+              metadata: { name: `svc-${i}`, namespace: 'bulk', labels: { app: `svc-${i}`, tier: 'backend' } },
+              spec: { clusterIP: `10.97.${i >> 8}.${i & 255}`, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+            })),
+          ],
+        },
+        null,
+        2,
+      ) + extra;
+    writeFileSync(file, dump('10.96.0.1', '10.96.0.2'));
+    expect(dump('10.96.0.1', '10.96.0.2').length).toBeGreaterThan(OFF_THREAD_BYTES);
+    const { files, ref } = await startFiles({ paths: [dir] });
+    expect([a(ref, 'web.shop.svc'), a(ref, 'db.shop.svc'), a(ref, 'svc-1999.bulk.svc')]).toEqual([['10.96.0.1'], ['10.96.0.2'], ['10.97.7.207']]);
+
+    // db gets a typo'd IP: it keeps its last good address, web and the other 2,000 keep updating.
+    writeFileSync(file, dump('10.96.1.1', '10.96.1.300'));
+    const bad = await files.reload();
+    expect(bad.diagnostics).toEqual([`${file}:24: spec.clusterIP: "10.96.1.300" is not an IP address`]);
+    expect([a(ref, 'web.shop.svc'), a(ref, 'db.shop.svc'), a(ref, 'svc-0.bulk.svc')]).toEqual([['10.96.1.1'], ['10.96.0.2'], ['10.97.0.0']]);
+
+    // A syntax error keeps the whole file as it was last good.
+    writeFileSync(file, dump('10.96.3.1', '10.96.3.2', '\n}'));
+    await files.reload();
+    expect([a(ref, 'web.shop.svc'), a(ref, 'db.shop.svc')]).toEqual([['10.96.1.1'], ['10.96.0.2']]);
+
+    // The good save recovers everything.
+    writeFileSync(file, dump('10.96.4.1', '10.96.4.2'));
+    await files.reload();
+    expect([a(ref, 'web.shop.svc'), a(ref, 'db.shop.svc')]).toEqual([['10.96.4.1'], ['10.96.4.2']]);
   });
 
   it('keeps the whole file on a syntax error, and splits native documents per service', async () => {
