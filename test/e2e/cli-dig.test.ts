@@ -1,17 +1,8 @@
 import { once } from 'node:events';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { dig, execFileAsync, startCli } from '../helpers/cli.js';
+import { dig, execFileAsync, startCli, hasDig } from '../helpers/cli.js';
 
-const hasDig = (() => {
-  try {
-    execFileSync('dig', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!hasDig && !process.env.CI)('the built CLI, driven by dig', () => {
   it('serves zones/ over UDP and TCP', async () => {

@@ -1,16 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { dig, startCli } from '../helpers/cli.js';
+import { dig, startCli, hasDig } from '../helpers/cli.js';
 import { questionOf, reply, rr, soa, startFakeUpstream } from '../helpers/fake-upstream.js';
 
-const hasDig = (() => {
-  try {
-    execFileSync('dig', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!hasDig && !process.env.CI)('the built CLI with a local upstream, driven by dig', () => {
   it('resolves an ExternalName through --upstream: the whole chain, over UDP and TCP', async () => {

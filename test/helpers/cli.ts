@@ -1,5 +1,5 @@
 /** Runs the built CLI (dist/main.js) as a child process, for end-to-end tests. */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { afterEach } from 'vitest';
@@ -52,3 +52,13 @@ export async function dig(port: number, ...args: string[]): Promise<string> {
   const { stdout } = await execFileAsync('dig', ['@127.0.0.1', '-p', String(port), '+time=10', '+tries=1', ...args]);
   return stdout;
 }
+
+/** Whether `dig` is installed (CI installs it; a laptop may not have it). */
+export const hasDig = (() => {
+  try {
+    execFileSync('dig', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();

@@ -1,21 +1,12 @@
 import { Resolver } from 'node:dns/promises';
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { encodeName, queryTcp, queryUdp, type DecodedReply } from '../helpers/dns-client.js';
 import { questionOf, reply, rr, soa, startFakeUpstream, type Behaviour } from '../helpers/fake-upstream.js';
 import { startServer } from '../helpers/start-server.js';
-import { execFileAsync } from '../helpers/cli.js';
+import { execFileAsync, hasDig } from '../helpers/cli.js';
 
 const zones = ['test/fixtures/external-names.yaml'];
 const ipv4 = (ip: string) => ip.split('.').map(Number);
-const hasDig = (() => {
-  try {
-    execFileSync('dig', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** The world outside the cluster, as a local upstream sees it. */
 const world: Behaviour = (q) => {
