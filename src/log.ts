@@ -71,6 +71,21 @@ function isAddress(value: unknown): value is { address: string; port: number } {
   return typeof value === 'object' && value !== null && typeof (value as { address?: unknown }).address === 'string' && typeof (value as { port?: unknown }).port === 'number';
 }
 
+/**
+ * Writes a plain line (the CLI's closing error) after every log line written so far. The JSON
+ * destination is asynchronous, so a direct stderr write could overtake queued log lines; through
+ * the destination itself the order holds. Pretty mode writes synchronously already.
+ */
+export function writeAfterLog(logger: Logger | undefined, line: string): void {
+  const destination = logger ? (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] : undefined;
+  if (isAsyncDestination(destination)) destination.write(line);
+  else process.stderr.write(line);
+}
+
+function isAsyncDestination(stream: unknown): stream is { write(line: string): boolean } {
+  return typeof stream === 'object' && stream !== null && typeof (stream as { flushSync?: unknown }).flushSync === 'function' && typeof (stream as { write?: unknown }).write === 'function';
+}
+
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }

@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { describeForCli, parseCommandLine, helpText, parseResolvConf, type CommandLine } from './cli-args.js';
 import { didYouMean } from './did-you-mean.js';
 import { ClusterDnsError, ConfigError } from './errors.js';
-import { createLogger, defaultLogFormat, type Logger } from './log.js';
+import { createLogger, defaultLogFormat, writeAfterLog, type Logger } from './log.js';
 import { upstreamIsSelf } from './upstream/self-address.js';
 import { missingZonePaths, resolveOptions, type DnsServerOptions } from './options.js';
 import { createDnsServer, type DnsServer } from './server.js';
@@ -138,7 +138,7 @@ async function serve(line: CommandLine): Promise<number> {
 function failure(error: unknown, sources: Readonly<Record<string, string>>): number {
   if (error instanceof ClusterDnsError) {
     const message = error instanceof ConfigError ? describeForCli(error, sources) : error.message;
-    process.stderr.write(`cluster-dns: ${message}\n`);
+    writeAfterLog(activeLogger, `cluster-dns: ${message}\n`);
     return error.code === 'CONFIG_INVALID' || error.code === 'REGISTRY_INVALID' ? EXIT_USAGE : 1;
   }
   throw error;

@@ -103,9 +103,10 @@ describe('logs for people and machines', () => {
 
   it('JSON lines with ISO times when stderr is not a terminal', async () => {
     const { stderr } = await run(failing);
-    // The closing plain `cluster-dns: …` line is written synchronously and may land before pino's
-    // asynchronous JSON lines; the first JSON line is the log's first event.
-    const first = JSON.parse(stderr.split('\n').find((l) => l.startsWith('{'))!) as { time: string; level: number; msg: string };
+    // The log is flushed before the closing plain line, so the JSON lines come first and it comes last.
+    const lines = stderr.trimEnd().split('\n');
+    expect(lines.at(-1)).toBe('cluster-dns: registry has errors (--strict): test/fixtures/broken/bad-ip.yaml:8: spec.clusterIP: "10.96.0.300" is not an IP address');
+    const first = JSON.parse(lines[0]!) as { time: string; level: number; msg: string };
     expect(first.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(first).toMatchObject({ level: 50, msg: 'test/fixtures/broken/bad-ip.yaml:8: spec.clusterIP: "10.96.0.300" is not an IP address' });
   });
