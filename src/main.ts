@@ -9,6 +9,7 @@ import { createLogger, defaultLogFormat, writeAfterLog, type Logger } from './lo
 import { upstreamIsSelf } from './upstream/self-address.js';
 import { missingZonePaths, resolveOptions, type DnsServerOptions } from './options.js';
 import { createDnsServer, type DnsServer } from './server.js';
+import { createWorkersServer } from './workers/primary.js';
 import { runCheck } from './commands/check.js';
 import { runExplain } from './commands/explain.js';
 import { runRecords } from './commands/records.js';
@@ -92,7 +93,10 @@ async function serve(line: CommandLine): Promise<number> {
   activeLogger = logger;
   let server: DnsServer;
   try {
-    server = createDnsServer({ ...options, logger });
+    // --workers N: this process builds the registry and serves HTTP; N workers answer DNS.
+    const workers = resolveOptions(options).workers;
+    const format = line.logFormat ?? defaultLogFormat(process.stderr.isTTY === true);
+    server = workers > 1 ? createWorkersServer({ ...options, logger }, { logFormat: format }) : createDnsServer({ ...options, logger });
   } catch (error) {
     return failure(error, line.sources);
   }

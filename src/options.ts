@@ -1,6 +1,7 @@
 /** Server options with their defaults, validated once into a complete, normalised configuration. */
 import { existsSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { normalizeZone } from './registry/build-registry.js';
 import { ConfigError } from './errors.js';
 import { cidrsOverlap, parseCidr, type Cidr } from './dns/cidr.js';
@@ -85,12 +86,21 @@ export interface DnsServerOptions {
    * Default `['10.244.0.0/16', 'fd00:10:244::/56']`.
    */
   readonly podCidrs?: readonly string[];
+  /**
+   * Processes answering DNS on the one address and port: a number, or `auto` for the machine's
+   * available parallelism. Default `1`: this process does everything. More than 1 is the CLI's
+   * `--workers` (node:cluster, src/workers/); `createDnsServer` answers in its own process and
+   * refuses more than 1.
+   */
+  readonly workers?: number | 'auto';
 }
 
 
 export const DEFAULT_SERVICE_CIDRS: readonly string[] = ['10.96.0.0/12', 'fd00:10:96::/108'];
 export const DEFAULT_POD_CIDRS: readonly string[] = ['10.244.0.0/16', 'fd00:10:244::/56'];
 
+/** More worker processes than this is a typo, not a machine. */
+const MAX_WORKERS = 1024;
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const POD_MODES: readonly PodMode[] = ['disabled', 'insecure', 'verified'];
 
@@ -177,6 +187,11 @@ export const OPTION_SPECS = {
   podCidrs: spec('a CIDR or an array of CIDRs', DEFAULT_POD_CIDRS.map((c) => parseCidr(c)!) as readonly Cidr[], (v) => {
     const list = stringList(v, true);
     return list === INVALID ? INVALID : parseRangeList('pod-cidr', list);
+  }),
+  workers: spec('a number of processes (1-1024) or auto', 1, (v) => {
+    if (v === 'auto') return Math.min(availableParallelism(), MAX_WORKERS);
+    const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
+    return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS ? n : INVALID;
   }),
 } satisfies { readonly [K in keyof DnsServerOptions]-?: OptionSpec<unknown> };
 

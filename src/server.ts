@@ -1,6 +1,6 @@
 /** The composition root: loads the registry, builds the resolver, binds UDP and TCP, starts and stops. */
 import type { Registry } from './registry/registry.js';
-import { createRegistryRef } from './registry/registry-ref.js';
+import { createRegistryRef, type MutableRegistryRef } from './registry/registry-ref.js';
 import { createPublisher } from './registry/publisher.js';
 import { createKubernetesSource } from './kubernetes/kubernetes-source.js';
 import { resolveKubernetesOptions } from './kubernetes/kubernetes-options.js';
@@ -20,14 +20,14 @@ import { createRecursionAclStage } from './resolver/recursion-acl-stage.js';
 import type { Stage } from './resolver/stage.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream/upstream-client.js';
 import { rejectSelfUpstream } from './upstream/self-address.js';
-import { createServerMetrics, qtypeLabel, QueryZone, rcodeLabel, Transport } from './http/metrics.js';
+import { createServerMetrics, qtypeLabel, QueryZone, rcodeLabel, Transport, type ServerMetrics } from './http/metrics.js';
 import { startHttpServer, type HttpListener } from './http/http-server.js';
 import { isInZone } from './resolver/cluster-answers.js';
 import { listRecords } from './resolver/list-records.js';
 import { EXPLAIN_TYPES, explainName, explainType } from './resolver/explain.js';
 import { decodeQuery } from './wire/query-decoder.js';
 import { encodeResponse, encodeVerdict } from './wire/answer-encoder.js';
-import { createDnsListeners, type DnsListeners, type ListenerMeta } from './transport/dns-listeners.js';
+import { createDnsListeners, type DnsListeners, type ListenerMeta, type SocketSharing } from './transport/dns-listeners.js';
 
 export type { Registration, RegistrationInput, RegistrationRef } from './sources/registrations-source.js';
 
@@ -90,7 +90,45 @@ export interface CreateDnsServerOptions extends DnsServerOptions {
   readonly now?: () => number;
 }
 
+/**
+ * How a server takes part in a group of processes serving one port (`--workers`, src/workers/).
+ * `single` does everything itself (createDnsServer). A `primary` runs the sources, the publisher
+ * (one build), HTTP and readiness, and answers no DNS: `serveDns` starts the workers that do. A
+ * `worker` answers DNS from the snapshots the primary sends into `registry`: no sources, no HTTP.
+ */
+export type ServerRole =
+  | { readonly kind: 'single' }
+  | {
+      readonly kind: 'primary';
+      /** Starts the workers; resolves once every one listens, with the addresses they share. */
+      serveDns(): Promise<DnsListeners>;
+      /** Every worker listens and has acknowledged the latest snapshot. */
+      ready(): boolean;
+      /** Resolves once every live worker has acknowledged the latest snapshot. */
+      settled(): Promise<void>;
+      /** A snapshot was published here: send it to the workers. */
+      publish(registry: Registry): void;
+      /** Before /metrics renders: the workers' counts into `metrics` (setPeer). */
+      gather(metrics: ServerMetrics): Promise<void>;
+    }
+  | {
+      readonly kind: 'worker';
+      readonly registry: MutableRegistryRef;
+      /** Counted into although HTTP is off here: the primary asks for them at scrape time. */
+      readonly metrics: ServerMetrics;
+      readonly sharing: SocketSharing;
+    };
+
 export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
+  const workers = resolveOptions(input).workers;
+  if (workers > 1) {
+    throw new ConfigError(`workers: ${workers} processes are the CLI's --workers (node:cluster); an embedded server answers in its own process, so give 1`, { option: 'workers' });
+  }
+  return createRoleServer(input, { kind: 'single' });
+}
+
+/** createDnsServer for one role of a `--workers` group (see ServerRole). */
+export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole): DnsServer {
   const options: ResolvedOptions = resolveOptions(input);
   const missing = missingZonePaths(options.zones);
   if (missing.length > 0) throw new ConfigError(`zones: ${missing.map((z) => `"${z}"`).join(', ')} does not exist`, { option: 'zones' });
@@ -100,9 +138,9 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
   const queryLog = baseLog.child({ component: 'query' });
   const rateLimited = createRateLimitedLogger(log);
   const now = input.now ?? Date.now;
-  const registryRef = createRegistryRef();
+  const registryRef = role.kind === 'worker' ? role.registry : createRegistryRef();
   const nsAddresses = nameServerAddresses(options.host);
-  const metrics = options.http !== 'off' ? createServerMetrics(`dns://${options.host}:${options.port}`, options.clusterDomain) : undefined;
+  const metrics = role.kind === 'worker' ? role.metrics : options.http !== 'off' ? createServerMetrics(`dns://${options.host}:${options.port}`, options.clusterDomain) : undefined;
   let state: 'new' | 'running' | 'draining' | 'stopped' = 'new';
   let listeners: DnsListeners | undefined;
   let http: HttpListener | undefined;
@@ -112,7 +150,8 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
   let replyCache: ReplyCache | undefined;
   const outOfZone: Stage[] = [];
   let chase: CnameChaseOptions | undefined;
-  if (options.upstream !== 'none') {
+  // A primary forwards nothing: its workers each have their own upstream client and reply cache.
+  if (options.upstream !== 'none' && role.kind !== 'primary') {
     if (options.port !== 0) rejectSelfUpstream(options.upstream, [{ address: options.host, port: options.port }]);
     upstreamClient = createUpstreamClient({
       servers: options.upstream,
@@ -246,6 +285,7 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
     onPublish: (registry) => {
       metrics?.observeReload('success');
       metrics?.setRegistry(registry.counts);
+      if (role.kind === 'primary') role.publish(registry);
     },
   });
   const registrations = new RegistrationsSource({ now, log: registryLog.child({ source: 'registrations' }) });
@@ -277,8 +317,14 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
     );
   }
 
-  const reload = async (): Promise<ReloadReport> => ({ ...(await files.reload()), counts: registryRef.current()?.counts });
-  const ready = () => state === 'running' && publisher.ready() && addresses !== undefined;
+  /** With workers, a change is served once every worker has it (the primary answers no query). */
+  const settle = <T>(change: Promise<T>): Promise<T> => (role.kind === 'primary' ? change.then(async (value) => (await role.settled(), value)) : change);
+  const reload = async (): Promise<ReloadReport> => {
+    const report = await settle(files.reload());
+    return { ...report, counts: registryRef.current()?.counts };
+  };
+  const registryReady = role.kind === 'worker' ? () => registryRef.current() !== undefined : role.kind === 'primary' ? () => publisher.ready() && role.ready() : publisher.ready;
+  const ready = () => state === 'running' && registryReady() && addresses !== undefined;
 
   async function startHttp(): Promise<void> {
     if (options.http === 'off' || !metrics) return;
@@ -288,7 +334,8 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
         port: options.http.port,
         metrics: {
           ...metrics,
-          render: () => {
+          render: async () => {
+            if (role.kind === 'primary') await role.gather(metrics);
             metrics.setCache(replyCache?.stats());
             return metrics.render();
           },
@@ -298,9 +345,9 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
         token: options.httpToken,
         loopback: isLoopback(options.http.host),
         api: {
-          apply: (body, o) => registrations.apply(body, o),
-          replace: (body, o) => registrations.replace(body, o),
-          remove: (target) => registrations.remove(target),
+          apply: (body, o) => settle(registrations.apply(body, o)),
+          replace: (body, o) => settle(registrations.replace(body, o)),
+          remove: (target) => settle(registrations.remove(target)),
           list: () => registrations.list(),
           explain: (name, type) => {
             const registry = registryRef.current();
@@ -348,7 +395,8 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
         // (never a cacheable NXDOMAIN) while a large registry loads.
         await startHttp();
         try {
-          listeners = await createDnsListeners({
+          listeners = role.kind === 'primary' ? await role.serveDns() : await createDnsListeners({
+            ...(role.kind === 'worker' ? { sharing: role.sharing } : {}),
             host: options.host,
             port: options.port,
             handler: handle,
@@ -365,12 +413,14 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
             },
           });
         } catch (error) {
+          if (error instanceof ClusterDnsError) throw error; // a worker's own bind failure, already worded
           const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : (error as Error).message;
           throw new ClusterDnsError('BIND_FAILED', `cannot listen on ${options.host}:${options.port}: ${reason}`, { cause: error });
         }
         const bound: ServerAddresses = listeners.addresses;
         if (options.upstream !== 'none') rejectSelfUpstream(options.upstream, [{ address: options.host, port: bound.udp.port }]);
         addresses = bound;
+        if (role.kind === 'worker') return bound; // the primary sends the registry and says "listening"
         if (recursionAvailable && !isLoopback(options.host) && !options.allowRecursion) {
           log.warn(
             { host: options.host },
@@ -381,6 +431,7 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
         // snapshot when every source has synced; until then cluster names get SERVFAIL.
         await publisher.start();
         await publisher.published();
+        if (role.kind === 'primary') await role.settled();
         log.info({ udp: bound.udp, tcp: bound.tcp, http: http?.address, zone: options.clusterDomain, ...registryRef.current()?.counts }, 'listening');
         return bound;
       } catch (error) {
@@ -405,9 +456,9 @@ export function createDnsServer(input: CreateDnsServerOptions = {}): DnsServer {
       log.info('stopped');
     },
     reload,
-    apply: (objects, applyOptions) => registrations.apply(objects, applyOptions),
-    remove: (objects) => registrations.remove(objects),
-    replace: (objects, applyOptions) => registrations.replace(objects, applyOptions),
+    apply: (objects, applyOptions) => settle(registrations.apply(objects, applyOptions)),
+    remove: (objects) => settle(registrations.remove(objects)),
+    replace: (objects, applyOptions) => settle(registrations.replace(objects, applyOptions)),
     registrations: () => registrations.list(),
     registry: () => registryRef.current(),
     cacheStats: () => replyCache?.stats(),

@@ -115,6 +115,17 @@ describe('architecture: who may import what (docs/architecture.md)', () => {
     expect(violations(importers.filter((e) => !allowedOut(e)))).toEqual([]);
   });
 
+  it('workers/ (the --workers process plumbing) builds on server.ts and is used by main.ts alone', () => {
+    const allowedIn = (e: Edge) =>
+      e.to.startsWith('workers/') ||
+      ['server.ts', 'options.ts', 'errors.ts', 'log.ts', 'registry/registry-ref.ts', 'registry/registry.ts', 'http/metrics.ts', 'transport/dns-listeners.ts'].includes(e.to) ||
+      !ours(e);
+    expect(violations(edges.filter((e) => e.from.startsWith('workers/') && !allowedIn(e)))).toEqual([]);
+    // Only the primary (and its worker entry) use node:cluster; transports stay process-agnostic.
+    expect(violations(edges.filter((e) => e.to === 'node:cluster' && e.from !== 'workers/primary.ts'))).toEqual([]);
+    expect(violations(edges.filter((e) => e.to.startsWith('workers/') && !e.from.startsWith('workers/') && e.from !== 'main.ts'))).toEqual([]);
+  });
+
   it('each third-party package is imported by one file', () => {
     const byPackage = new Map<string, Set<string>>();
     for (const e of edges) {
@@ -130,7 +141,14 @@ describe('architecture: who may import what (docs/architecture.md)', () => {
   it('only server.ts (the composition root) and the CLI entry wire transports, HTTP, sources and the publisher together', () => {
     const edgeLayers = ['transport/', 'http/'];
     const crossing = edges.filter(
-      (e) => ours(e) && !e.typeOnly && edgeLayers.includes(layer(e.to)) && layer(e.from) !== layer(e.to) && !['server.ts'].includes(e.from),
+      (e) =>
+        ours(e) &&
+        !e.typeOnly &&
+        edgeLayers.includes(layer(e.to)) &&
+        layer(e.from) !== layer(e.to) &&
+        !['server.ts'].includes(e.from) &&
+        // A --workers worker counts queries into its own metrics for the primary to add up.
+        !(e.from === 'workers/worker-process.ts' && e.to === 'http/metrics.ts'),
     );
     expect(violations(crossing)).toEqual([]);
     const publisherUsers = edges.filter((e) => e.to === 'registry/publisher.ts' && !e.typeOnly && !e.from.startsWith('registry/'));

@@ -9,11 +9,16 @@
  * sets of the cells that are not zero). One flat array also makes metrics of several worker
  * processes cheap to add up (`queryCells()` / `setPeerCells()`).
  *
+ * With `--workers`, each worker counts into its own instance and the primary, at scrape time, asks
+ * each for a `PeerReport`: its cells, and the series every answering process keeps (cache, forward,
+ * limits, panics), which prom-client's AggregatorRegistry adds up by label set. What only the
+ * primary knows (registry, reloads, Kubernetes watches, process metrics) is the primary's own.
+ *
  * Everything that is not per query (reloads, limits, watch restarts, …) uses ordinary prom-client
  * counters: add one with `metrics.counter(name, help, labelNames)` and call `.inc(labels)` on it; the
  * README's Metrics table lists every name.
  */
-import { Counter, Gauge, Histogram, Registry as PromRegistry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry as PromRegistry, collectDefaultMetrics, type Metric, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 const QTYPE_NAMES: ReadonlyArray<readonly [number, string]> = [
   [1, 'A'], [2, 'NS'], [5, 'CNAME'], [6, 'SOA'], [12, 'PTR'], [15, 'MX'], [16, 'TXT'], [28, 'AAAA'], [33, 'SRV'],
@@ -112,8 +117,23 @@ export interface ServerMetrics extends QueryCounter {
    * counters never go backwards when a worker exits.
    */
   setPeerCells(peer: number, cells: Float64Array | undefined): void;
+  /** What this process has counted, for the primary of `--workers` to add up (call setCache first). */
+  peerReport(): Promise<PeerReport>;
+  /**
+   * A worker's report, by its slot (1…N), as part of the totals, as `setPeerCells` (the latest
+   * report per slot counts; `undefined` retires the slot's process: its counters stay in the
+   * totals, its gauges go). Also shown per slot as `cluster_dns_worker_requests_total{worker}`.
+   */
+  setPeer(peer: number, report: PeerReport | undefined): void;
   render(): Promise<string>;
   readonly contentType: string;
+}
+
+/** One process's counts, as a worker sends them to the primary over IPC (structured-clone safe). */
+export interface PeerReport {
+  readonly cells: Float64Array;
+  /** The series every answering process keeps (cache, forward, limits, panics), as prom-client JSON. */
+  readonly series: readonly MetricObjectWithValues<MetricValue<string>>[];
 }
 
 interface CollectedValue {
@@ -131,7 +151,10 @@ function collected(name: string, help: string, type: 'counter' | 'histogram', va
 }
 
 export function createServerMetrics(serverLabel: string, zone: string, options: { processMetrics?: boolean } = {}): ServerMetrics {
+  // `registry`: this process's own view (the per-query cells include what peers reported);
+  // `summed`: series every answering process keeps, added up over the peers' reports at scrape time.
   const registry = new PromRegistry();
+  const summed = new PromRegistry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const zoneLabels = [`${zone}.`, '.'];
   const protoLabels = ['udp', 'tcp'];
@@ -219,14 +242,14 @@ export function createServerMetrics(serverLabel: string, zone: string, options: 
     ),
   );
 
-  const panics = new Counter({ name: 'coredns_panics_total', help: 'A metrics that counts the number of panics.', registers: [registry] });
-  const cacheHits = new Counter({ name: 'coredns_cache_hits_total', help: 'The count of cache hits.', labelNames: ['server', 'type', 'zones', 'view'], registers: [registry] });
-  const cacheMisses = new Counter({ name: 'coredns_cache_misses_total', help: 'The count of cache misses.', labelNames: ['server', 'zones', 'view'], registers: [registry] });
-  const cacheEntries = new Gauge({ name: 'coredns_cache_entries', help: 'The number of elements in the cache.', labelNames: ['server', 'type', 'zones', 'view'], registers: [registry] });
-  const forwardRequests = new Counter({ name: 'coredns_forward_requests_total', help: 'Counter of requests made per upstream.', labelNames: ['to'], registers: [registry] });
-  const forwardResponses = new Counter({ name: 'coredns_forward_responses_total', help: 'Counter of responses received per upstream.', labelNames: ['to', 'rcode'], registers: [registry] });
-  const forwardDuration = new Histogram({ name: 'coredns_forward_request_duration_seconds', help: 'Histogram of the time each request took.', labelNames: ['to', 'rcode'], buckets: [0.00025, 0.001, 0.004, 0.016, 0.064, 0.256, 1.024, 4.096], registers: [registry] });
-  const limits = new Counter({ name: 'cluster_dns_limits_hit_total', help: 'Times a resource limit was hit, by kind.', labelNames: ['kind'], registers: [registry] });
+  const panics = new Counter({ name: 'coredns_panics_total', help: 'A metrics that counts the number of panics.', registers: [summed] });
+  const cacheHits = new Counter({ name: 'coredns_cache_hits_total', help: 'The count of cache hits.', labelNames: ['server', 'type', 'zones', 'view'], registers: [summed] });
+  const cacheMisses = new Counter({ name: 'coredns_cache_misses_total', help: 'The count of cache misses.', labelNames: ['server', 'zones', 'view'], registers: [summed] });
+  const cacheEntries = new Gauge({ name: 'coredns_cache_entries', help: 'The number of elements in the cache.', labelNames: ['server', 'type', 'zones', 'view'], registers: [summed] });
+  const forwardRequests = new Counter({ name: 'coredns_forward_requests_total', help: 'Counter of requests made per upstream.', labelNames: ['to'], registers: [summed] });
+  const forwardResponses = new Counter({ name: 'coredns_forward_responses_total', help: 'Counter of responses received per upstream.', labelNames: ['to', 'rcode'], registers: [summed] });
+  const forwardDuration = new Histogram({ name: 'coredns_forward_request_duration_seconds', help: 'Histogram of the time each request took.', labelNames: ['to', 'rcode'], buckets: [0.00025, 0.001, 0.004, 0.016, 0.064, 0.256, 1.024, 4.096], registers: [summed] });
+  const limits = new Counter({ name: 'cluster_dns_limits_hit_total', help: 'Times a resource limit was hit, by kind.', labelNames: ['kind'], registers: [summed] });
   const objects = new Gauge({ name: 'cluster_dns_registry_objects', help: 'Objects in the registry now, by kind.', labelNames: ['kind'], registers: [registry] });
   const reloads = new Counter({ name: 'cluster_dns_registry_reloads_total', help: 'Registry rebuilds, by result.', labelNames: ['result'], registers: [registry] });
   const lastReload = new Gauge({ name: 'cluster_dns_registry_last_reload_timestamp_seconds', help: 'When the registry was last rebuilt successfully (Unix time).', registers: [registry] });
@@ -238,6 +261,43 @@ export function createServerMetrics(serverLabel: string, zone: string, options: 
   const extraCounters = new Map<string, SimpleCounter>();
   let reportedHits = 0;
   let reportedMisses = 0;
+  type Series = PeerReport['series'];
+  const peerSeries = new Map<number, Series>();
+  /** Counters and histograms of processes that exited, folded into one list at the next scrape. */
+  let retiredSeries: Series[] = [];
+  let perWorkerRegistered = false;
+
+  /** `cluster_dns_worker_requests_total{worker}`: how the kernel (or the cluster) spreads the load. */
+  function registerPerWorker(): void {
+    if (perWorkerRegistered) return;
+    perWorkerRegistered = true;
+    const requestCells = REQ_BASE + Z * P * F * T;
+    registry.registerMetric(
+      collected('cluster_dns_worker_requests_total', 'DNS requests answered by each worker process (--workers); a replaced worker counts from 0 again.', 'counter', () =>
+        [...peers].sort(([a], [b]) => a - b).map(([peer, c]) => {
+          let value = 0;
+          for (let i = REQ_BASE; i < requestCells; i++) value += c[i]!;
+          return { labels: { worker: String(peer) }, value };
+        }),
+      ),
+    );
+  }
+
+  function setPeerCells(peer: number, peerCells: Float64Array | undefined): void {
+    if (peerCells) {
+      peers.set(peer, peerCells);
+      return;
+    }
+    const last = peers.get(peer);
+    peers.delete(peer);
+    if (last) for (let i = 0; i < QUERY_CELLS; i++) retired[i]! += last[i] ?? 0;
+  }
+
+  async function summedText(): Promise<string> {
+    if (peerSeries.size === 0 && retiredSeries.length === 0) return summed.metrics();
+    if (retiredSeries.length > 1) retiredSeries = [await AggregatorRegistry.aggregate(retiredSeries).getMetricsAsJSON()];
+    return AggregatorRegistry.aggregate([await summed.getMetricsAsJSON(), ...retiredSeries, ...peerSeries.values()]).metrics();
+  }
 
   return {
     contentType: registry.contentType,
@@ -318,15 +378,22 @@ export function createServerMetrics(serverLabel: string, zone: string, options: 
       return existing;
     },
     queryCells: () => cells.slice(),
-    setPeerCells(peer, peerCells) {
-      if (peerCells) {
-        peers.set(peer, peerCells);
+    setPeerCells,
+    async peerReport() {
+      return { cells: cells.slice(), series: await summed.getMetricsAsJSON() };
+    },
+    setPeer(peer, report) {
+      setPeerCells(peer, report?.cells);
+      if (report) {
+        registerPerWorker();
+        peerSeries.set(peer, report.series);
         return;
       }
-      const last = peers.get(peer);
-      peers.delete(peer);
-      if (last) for (let i = 0; i < QUERY_CELLS; i++) retired[i]! += last[i] ?? 0;
+      const last = peerSeries.get(peer);
+      peerSeries.delete(peer);
+      // A gone process's cache is gone with it; what it counted stays counted.
+      if (last) retiredSeries.push(last.filter((m) => String(m.type) !== 'gauge'));
     },
-    render: () => registry.metrics(),
+    render: async () => `${await registry.metrics()}\n${await summedText()}`,
   };
 }

@@ -65,7 +65,17 @@ export interface ListenerOptions extends ListenerLimits {
   readonly onError?: (error: unknown, meta: { transport: 'udp' | 'tcp' }) => void;
   /** Called when a limit is hit, for logs and metrics. */
   readonly onLimit?: (kind: LimitKind) => void;
+  /** How the port is shared with other processes serving it (`--workers`); default: not shared. */
+  readonly sharing?: SocketSharing;
 }
+
+/**
+ * `reuse-port`: each process binds its own UDP socket and TCP listener with SO_REUSEPORT and the
+ * kernel spreads datagrams and connections over them by a hash of the 4-tuple (Node 22.12+).
+ * `cluster`: a node:cluster worker's binds go through the primary (shared handles): every worker
+ * reads one UDP socket, and the primary accepts TCP connections and hands them out round-robin.
+ */
+export type SocketSharing = 'reuse-port' | 'cluster';
 
 export interface BoundAddress {
   readonly address: string;
@@ -91,10 +101,10 @@ const BIND_ATTEMPTS = 10;
 export async function createDnsListeners(options: ListenerOptions): Promise<DnsListeners> {
   const attempts = options.port === 0 ? BIND_ATTEMPTS : 1;
   for (let attempt = 1; ; attempt++) {
-    const udp = await bindUdp(options.host, options.port);
+    const udp = await bindUdp(options.host, options.port, options.sharing);
     const port = udp.address().port;
     try {
-      const tcp = await bindTcp(options.host, port);
+      const tcp = await bindTcp(options.host, port, options.sharing);
       return serve(udp, tcp, options);
     } catch (error) {
       await new Promise<void>((resolve) => udp.close(() => resolve()));
@@ -105,7 +115,7 @@ export async function createDnsListeners(options: ListenerOptions): Promise<DnsL
 
 const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
 
-function bindUdp(host: string, port: number): Promise<UdpSocket> {
+function bindUdp(host: string, port: number, sharing: SocketSharing | undefined): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
     // A burst of queries must not overflow the kernel's default receive buffer (~200 KB, a few
     // hundred datagrams); ask for 4 MiB, which Linux caps at net.core.rmem_max.
@@ -114,7 +124,9 @@ function bindUdp(host: string, port: number): Promise<UdpSocket> {
       recvBufferSize: UDP_BUFFER_BYTES,
       sendBufferSize: UDP_BUFFER_BYTES,
       lookup: literalAddressLookup as SocketOptions['lookup'],
-    });
+      // Typed from Node 22.12 on; older Node ignores it (the cluster path is used there).
+      ...(sharing === 'reuse-port' ? { reusePort: true } : {}),
+    } as SocketOptions);
     const onError = (error: Error) => {
       try {
         socket.close();
@@ -124,7 +136,8 @@ function bindUdp(host: string, port: number): Promise<UdpSocket> {
       reject(error);
     };
     socket.once('error', onError);
-    socket.bind(port, host, () => {
+    // Outside node:cluster `exclusive` changes nothing; in a worker, false asks for the shared handle.
+    socket.bind({ port, address: host, exclusive: sharing !== 'cluster' }, () => {
       socket.off('error', onError);
       resolve(socket);
     });
@@ -141,13 +154,13 @@ function literalAddressLookup(address: string, family: number, callback: (error:
   else dnsLookup(address, { family }, callback);
 }
 
-function bindTcp(host: string, port: number): Promise<Server> {
+function bindTcp(host: string, port: number, sharing: SocketSharing | undefined): Promise<Server> {
   return new Promise((resolve, reject) => {
     // allowHalfOpen: a client may send its queries and shut its side; it still gets the answers.
     const server = createServer({ noDelay: true, allowHalfOpen: true });
     const onError = (error: Error) => reject(error);
     server.once('error', onError);
-    server.listen({ host, port, exclusive: true }, () => {
+    server.listen({ host, port, exclusive: sharing !== 'cluster', ...(sharing === 'reuse-port' ? { reusePort: true } : {}) }, () => {
       server.off('error', onError);
       resolve(server);
     });

@@ -72,6 +72,42 @@ describe('per-query metrics in typed arrays, rendered at scrape time', () => {
     expect(lines(await primary.render(), requests)).toEqual([`${requests} 3`]);
   });
 
+  it('adds up workers’ reports: cells, forward and cache series by label set; a retired worker keeps its counters, not its gauges', async () => {
+    const primary = createServerMetrics('dns://test', 'cluster.local', { processMetrics: false });
+    const workers = [1, 2].map(() => createServerMetrics('dns://test', 'cluster.local', { processMetrics: false }));
+    const upstream = { address: '192.0.2.1', port: 53 };
+    workers.forEach((w, i) => {
+      for (let q = 0; q <= i; q++) w.countQuery(Transport.udp, 4, 1, 0, QueryZone.other, 40, 60, 0.001);
+      w.observeForward(upstream, 'ok', 0.002);
+      w.observeLimit('tcp-idle');
+      w.setCache({ hits: 10 * (i + 1), misses: i + 1, size: 5 });
+    });
+    for (const [i, w] of workers.entries()) primary.setPeer(i + 1, await w.peerReport());
+    let text = await primary.render();
+    const requests = 'coredns_dns_requests_total{server="dns://test",zone=".",view="",proto="udp",family="4",type="A"}';
+    expect(lines(text, requests)).toEqual([`${requests} 3`]);
+    expect(lines(text, 'cluster_dns_worker_requests_total')).toEqual(['cluster_dns_worker_requests_total{worker="1"} 1', 'cluster_dns_worker_requests_total{worker="2"} 2']);
+    expect(lines(text, 'coredns_forward_requests_total')).toEqual(['coredns_forward_requests_total{to="192.0.2.1:53"} 2']);
+    expect(lines(text, 'coredns_forward_request_duration_seconds_count')).toEqual(['coredns_forward_request_duration_seconds_count{to="192.0.2.1:53",rcode="NOERROR"} 2']);
+    expect(lines(text, 'coredns_cache_hits_total')).toEqual(['coredns_cache_hits_total{server="dns://test",type="success",zones=".",view=""} 30']);
+    expect(lines(text, 'coredns_cache_entries')).toEqual(['coredns_cache_entries{server="dns://test",type="success",zones=".",view=""} 10']);
+    expect(lines(text, 'cluster_dns_limits_hit_total')).toEqual(['cluster_dns_limits_hit_total{kind="tcp-idle"} 2']);
+    expect(text.match(/^# TYPE coredns_forward_requests_total counter$/gm)).toHaveLength(1);
+
+    // Worker 2 exits: what it counted stays, its cache entries go; its replacement counts from 0.
+    primary.setPeer(2, undefined);
+    const replacement = createServerMetrics('dns://test', 'cluster.local', { processMetrics: false });
+    replacement.countQuery(Transport.udp, 4, 1, 0, QueryZone.other, 40, 60, 0.001);
+    primary.setPeer(2, await replacement.peerReport());
+    primary.setPeer(1, await workers[0]!.peerReport());
+    text = await primary.render();
+    expect(lines(text, requests)).toEqual([`${requests} 4`]);
+    expect(lines(text, 'cluster_dns_worker_requests_total')).toEqual(['cluster_dns_worker_requests_total{worker="1"} 1', 'cluster_dns_worker_requests_total{worker="2"} 1']);
+    expect(lines(text, 'coredns_forward_requests_total')).toEqual(['coredns_forward_requests_total{to="192.0.2.1:53"} 2']);
+    expect(lines(text, 'coredns_cache_hits_total')).toEqual(['coredns_cache_hits_total{server="dns://test",type="success",zones=".",view=""} 30']);
+    expect(lines(text, 'coredns_cache_entries')).toEqual(['coredns_cache_entries{server="dns://test",type="success",zones=".",view=""} 5']);
+  });
+
   it('registers counters off the query path by name', async () => {
     const m = createServerMetrics('dns://test', 'cluster.local', { processMetrics: false });
     const restarts = m.counter('cluster_dns_test_restarts_total', 'Restarts, by reason.', ['reason']);

@@ -1,6 +1,6 @@
 /** Library option validation as a table: every option with a good value, a wrong type, and unknown names. */
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createDnsServer } from '../../../src/server.js';
@@ -44,6 +44,7 @@ const ROWS: Record<keyof DnsServerOptions, { good: unknown; resolved: unknown; w
   kubernetes: { good: { kubeconfig: 'kc.yaml' }, resolved: { kubeconfig: 'kc.yaml' }, wrong: 'in-cluster', message: 'kubernetes: expected an object { mode?, kubeconfig?, context?, namespaces?, labels? }, got "in-cluster"' },
   serviceCidrs: { good: '10.0.0.0/16', resolved: [parseCidr('10.0.0.0/16')], wrong: 16, message: 'serviceCidrs: expected a CIDR or an array of CIDRs, got 16' },
   podCidrs: { good: ['10.1.0.0/16'], resolved: [parseCidr('10.1.0.0/16')], wrong: false, message: 'podCidrs: expected a CIDR or an array of CIDRs, got false' },
+  workers: { good: 2, resolved: 2, wrong: 0, message: 'workers: expected a number of processes (1-1024) or auto, got 0' },
   logLevel: { good: 'debug', resolved: 'debug', wrong: 'loud', message: 'logLevel: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"' },
 };
 
@@ -111,6 +112,15 @@ describe('createDnsServer validates at the factory', () => {
   it('checks the embedding hooks too', () => {
     expect(() => createDnsServer({ logger: 'pino' as never })).toThrowError('logger: expected a pino logger, got "pino"');
     expect(() => createDnsServer({ now: 5 as never })).toThrowError('now: expected a function returning epoch ms, got 5');
+  });
+
+  it('workers: auto is the available parallelism; more than one process is the CLI’s, refused by name', () => {
+    expect(resolveOptions({ workers: 'auto' }).workers).toBe(availableParallelism());
+    expect(resolveOptions({ workers: '3' as never }).workers).toBe(3); // the CLI passes text
+    expect(() => createDnsServer({ workers: 1, port: 0 })).not.toThrow();
+    expect(() => createDnsServer({ workers: 2 })).toThrow(
+      expect.objectContaining({ option: 'workers', message: "workers: 2 processes are the CLI's --workers (node:cluster); an embedded server answers in its own process, so give 1" }),
+    );
   });
 
   it('upstream as a plain string works (it used to throw "find is not a function")', () => {

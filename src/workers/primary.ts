@@ -1,0 +1,289 @@
+/**
+ * The primary of `--workers N`: one process runs the sources, the publisher (one build per change),
+ * HTTP and signals, and N worker processes (node:cluster) answer DNS on one address and port. Each
+ * published snapshot is serialized once and sent to every worker, which swaps it and acknowledges;
+ * readiness waits for every worker to serve the latest one. A worker that dies is replaced, with a
+ * backoff so a crash loop does not spin; a worker never outlives the primary.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import { ClusterDnsError, type ErrorCode } from '../errors.js';
+import type { ServerMetrics } from '../http/metrics.js';
+import type { Logger, LogFormat } from '../log.js';
+import { resolveOptions } from '../options.js';
+import type { Registry } from '../registry/registry.js';
+import { createRoleServer, type CreateDnsServerOptions, type DnsServer, type ServerAddresses } from '../server.js';
+import type { DnsListeners, SocketSharing } from '../transport/dns-listeners.js';
+import { encodeSnapshot } from './snapshot-transfer.js';
+import { detectSocketSharing } from './socket-sharing.js';
+import type { FromWorker, ToWorker, WorkerConfig } from './worker-messages.js';
+
+export interface WorkersOptions {
+  readonly logFormat: LogFormat;
+  /** The worker entry; default the compiled `worker-process.js` beside this file. */
+  readonly workerEntry?: string;
+}
+
+/** A worker that has not acknowledged a snapshot this long is hung: it is killed and replaced. */
+const ACK_TIMEOUT_MS = 60_000;
+/** A worker that does not answer a metrics request this long keeps its last report. */
+const REPORT_TIMEOUT_MS = 1_000;
+/** Time a stopping worker gets to close (in-flight TCP queries get 1 s) before it is killed. */
+const STOP_TIMEOUT_MS = 10_000;
+/** Restart delays after crashes in a row: 0.5 s doubling to 30 s; a worker up this long resets it. */
+const BACKOFF_FIRST_MS = 500;
+const BACKOFF_MAX_MS = 30_000;
+const HEALTHY_AFTER_MS = 10_000;
+
+interface Slot {
+  readonly index: number;
+  worker: Worker | undefined;
+  /** The worker's message listener is up: it may be sent its configuration and snapshots. */
+  hello: boolean;
+  listening: boolean;
+  /** The latest snapshot generation this slot's worker acknowledged. */
+  acked: number;
+  startedAt: number;
+  /** Crashes in a row (for the backoff). */
+  failures: number;
+  restartTimer: NodeJS.Timeout | undefined;
+  ackTimer: NodeJS.Timeout | undefined;
+  /** The worker that had this slot exited: retire its counters at the next scrape. */
+  retire: boolean;
+}
+
+/** A DnsServer whose DNS is answered by `workers` processes (the CLI's `--workers N`, N > 1). */
+export function createWorkersServer(input: CreateDnsServerOptions & { readonly logger: Logger }, workersOptions: WorkersOptions): DnsServer {
+  const options = resolveOptions(input);
+  const count = options.workers;
+  const log = input.logger.child({ component: 'workers' });
+  const entry = workersOptions.workerEntry ?? fileURLToPath(new URL('./worker-process.js', import.meta.url));
+  const serverLabel = `dns://${options.host}:${options.port}`;
+  const slots: Slot[] = Array.from({ length: count }, (_, i) => ({
+    index: i + 1, worker: undefined, hello: false, listening: false, acked: 0, startedAt: 0, failures: 0, restartTimer: undefined, ackTimer: undefined, retire: false,
+  }));
+  let sharing: SocketSharing = 'cluster';
+  /** The port every worker after the first binds (the first may have asked for port 0). */
+  let bindPort = options.port;
+  let addresses: ServerAddresses | undefined;
+  let generation = 0;
+  let latest: Extract<ToWorker, { type: 'snapshot' }> | undefined;
+  let stopping = false;
+  let settleWaiters: { generation: number; resolve: () => void }[] = [];
+  let reportSeq = 0;
+  const reportWaiters = new Map<number, (report: Extract<FromWorker, { type: 'report' }>['report']) => void>();
+  let restartCount = 0;
+  let restartsReported = 0;
+
+  // The DNS options a worker answers with; the sources, HTTP and the Kubernetes client stay here.
+  const { logger: _logger, now: _now, kubernetes: _kubernetes, zones: _zones, http: _http, httpToken: _token, httpOptional: _optional, workers: _workers, watch: _watch, strict: _strict, ...dnsOptions } = input;
+  const configFor = (slot: Slot): WorkerConfig => ({
+    slot: slot.index,
+    options: { ...dnsOptions, port: bindPort, zones: [], http: 'off' },
+    logFormat: workersOptions.logFormat,
+    sharing,
+    serverLabel,
+  });
+
+  function fork(slot: Slot): Worker {
+    cluster.setupPrimary({ exec: entry, args: [], serialization: 'advanced', silent: false });
+    const worker = cluster.fork();
+    slot.worker = worker;
+    slot.hello = false;
+    slot.listening = false;
+    slot.acked = 0;
+    slot.startedAt = Date.now();
+    worker.on('message', (message: FromWorker) => onMessage(slot, worker, message));
+    worker.on('exit', (code, signal) => onExit(slot, worker, code, signal));
+    // A failed send means the worker is already gone; 'exit' handles that.
+    worker.on('error', (error) => log.warn({ err: error, worker: slot.index }, 'worker IPC error'));
+    return worker;
+  }
+
+  function send(worker: Worker, message: ToWorker): void {
+    if (worker.isConnected()) worker.send(message);
+  }
+
+  function sendSnapshot(slot: Slot, message: Extract<ToWorker, { type: 'snapshot' }>): void {
+    const worker = slot.worker;
+    if (!worker || !slot.hello) return; // sent on its hello instead
+    send(worker, message);
+    if (slot.ackTimer) return;
+    slot.ackTimer = setTimeout(() => {
+      slot.ackTimer = undefined;
+      if (slot.worker === worker && slot.acked < generation) {
+        log.error({ worker: slot.index, pid: worker.process.pid, generation, acked: slot.acked, timeoutMs: ACK_TIMEOUT_MS }, 'worker did not take the latest registry; killing it to replace it');
+        worker.process.kill('SIGKILL');
+      }
+    }, ACK_TIMEOUT_MS);
+  }
+
+  function onMessage(slot: Slot, worker: Worker, message: FromWorker): void {
+    if (slot.worker !== worker) return;
+    switch (message.type) {
+      case 'hello':
+        // IPC messages sent before the worker's listener is up would be lost: configure it now.
+        slot.hello = true;
+        send(worker, { type: 'start', config: configFor(slot) });
+        if (latest) sendSnapshot(slot, latest);
+        return;
+      case 'listening': {
+        slot.listening = true;
+        const port = message.addresses.udp.port;
+        if (addresses && port !== addresses.udp.port) {
+          log.error({ worker: slot.index, port, expected: addresses.udp.port }, 'replacement worker listens on another port (every worker had died and the shared port was released)');
+        }
+        log.info({ worker: slot.index, pid: worker.process.pid, port, sharing }, 'worker listening');
+        listeningWaiters.get(slot)?.resolve(message.addresses);
+        return;
+      }
+      case 'failed':
+        listeningWaiters.get(slot)?.reject(new ClusterDnsError((message.code ?? 'BIND_FAILED') as ErrorCode, message.message));
+        return;
+      case 'ack':
+        slot.acked = Math.max(slot.acked, message.generation);
+        if (slot.acked >= generation && slot.ackTimer) {
+          clearTimeout(slot.ackTimer);
+          slot.ackTimer = undefined;
+        }
+        checkSettled();
+        return;
+      case 'report':
+        reportWaiters.get(message.id)?.(message.report);
+        return;
+    }
+  }
+
+  function onExit(slot: Slot, worker: Worker, code: number | null, signal: string | null): void {
+    if (slot.worker !== worker) return;
+    slot.worker = undefined;
+    slot.listening = false;
+    slot.retire = true;
+    clearTimeout(slot.ackTimer);
+    slot.ackTimer = undefined;
+    listeningWaiters.get(slot)?.reject(new ClusterDnsError('BIND_FAILED', `worker ${slot.index} exited before it listened (code ${code}, signal ${signal})`));
+    checkSettled();
+    if (stopping) return;
+    const upMs = Date.now() - slot.startedAt;
+    slot.failures = upMs >= HEALTHY_AFTER_MS ? 1 : slot.failures + 1;
+    const delayMs = slot.failures <= 1 ? 0 : Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (slot.failures - 2));
+    log.error({ worker: slot.index, pid: worker.process.pid, code, signal, upMs, restartInMs: delayMs }, 'worker exited; starting a replacement');
+    restartCount++;
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = undefined;
+      if (!stopping) fork(slot);
+    }, delayMs);
+  }
+
+  /** Resolves the waiters whose generation every live worker has acknowledged. */
+  function checkSettled(): void {
+    const lowest = Math.min(...slots.filter((s) => s.worker).map((s) => s.acked));
+    const done = settleWaiters.filter((w) => lowest >= w.generation);
+    settleWaiters = settleWaiters.filter((w) => lowest < w.generation);
+    for (const w of done) w.resolve();
+  }
+
+  const listeningWaiters = new Map<Slot, { resolve: (a: ServerAddresses) => void; reject: (e: Error) => void }>();
+  function listening(slot: Slot): Promise<ServerAddresses> {
+    return new Promise<ServerAddresses>((resolve, reject) => {
+      listeningWaiters.set(slot, { resolve, reject });
+      fork(slot);
+    }).finally(() => listeningWaiters.delete(slot));
+  }
+
+  async function stopWorkers(): Promise<void> {
+    stopping = true;
+    const exits: Promise<void>[] = [];
+    for (const slot of slots) {
+      clearTimeout(slot.restartTimer);
+      clearTimeout(slot.ackTimer);
+      const worker = slot.worker;
+      if (!worker) continue;
+      exits.push(
+        new Promise<void>((resolve) => {
+          if (worker.process.exitCode !== null || worker.process.signalCode !== null) return resolve();
+          const kill = setTimeout(() => worker.process.kill('SIGKILL'), STOP_TIMEOUT_MS);
+          worker.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          send(worker, { type: 'stop' });
+        }),
+      );
+    }
+    await Promise.all(exits);
+    for (const w of settleWaiters.splice(0)) w.resolve();
+  }
+
+  // Whatever ends the primary (a second signal's exit, an uncaught error) ends the workers with it;
+  // they also exit by themselves when the IPC channel closes.
+  process.on('exit', () => {
+    for (const slot of slots) slot.worker?.process.kill('SIGKILL');
+  });
+
+  return createRoleServer(input, {
+    kind: 'primary',
+    async serveDns(): Promise<DnsListeners> {
+      sharing = await detectSocketSharing(options.host);
+      try {
+        // The first worker picks the port (port 0 works); the rest bind that one: with reusePort
+        // by number, with the cluster's shared UDP handle by the same key (the port asked for).
+        const first = await listening(slots[0]!);
+        addresses = first;
+        if (sharing === 'reuse-port') bindPort = first.udp.port;
+        await Promise.all(slots.slice(1).map((slot) => listening(slot)));
+      } catch (error) {
+        await stopWorkers();
+        throw error;
+      }
+      log.info({ workers: count, sharing, pids: slots.map((s) => s.worker?.process.pid) }, 'workers listening');
+      const bound = addresses;
+      return {
+        addresses: bound,
+        close: () => stopWorkers(),
+        tcpConnections: () => 0,
+      };
+    },
+    ready: () => generation > 0 && slots.every((s) => s.worker !== undefined && s.listening && s.acked >= generation),
+    settled() {
+      if (generation === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        settleWaiters.push({ generation, resolve });
+        checkSettled();
+      });
+    },
+    publish(registry: Registry) {
+      const started = performance.now();
+      const bytes = encodeSnapshot(registry);
+      generation++;
+      latest = { type: 'snapshot', generation, bytes };
+      for (const slot of slots) sendSnapshot(slot, latest);
+      log.debug({ generation, bytes: bytes.length, serializeMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry sent to the workers');
+    },
+    async gather(metrics: ServerMetrics) {
+      const restarts = metrics.counter('cluster_dns_worker_restarts_total', 'Worker processes (--workers) that exited and were replaced.');
+      restarts.inc(undefined, restartCount - restartsReported);
+      restartsReported = restartCount;
+      await Promise.all(
+        slots.map(async (slot) => {
+          if (slot.retire) {
+            slot.retire = false;
+            metrics.setPeer(slot.index, undefined);
+          }
+          const worker = slot.worker;
+          if (!worker || !slot.listening) return;
+          const id = ++reportSeq;
+          const report = await new Promise<Extract<FromWorker, { type: 'report' }>['report'] | undefined>((resolve) => {
+            const timer = setTimeout(() => resolve(undefined), REPORT_TIMEOUT_MS);
+            reportWaiters.set(id, (r) => {
+              clearTimeout(timer);
+              resolve(r);
+            });
+            send(worker, { type: 'report', id });
+          }).finally(() => reportWaiters.delete(id));
+          if (report && slot.worker === worker) metrics.setPeer(slot.index, report);
+        }),
+      );
+    },
+  });
+}

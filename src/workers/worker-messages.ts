@@ -1,0 +1,40 @@
+/** The IPC messages between the primary of `--workers` and its worker processes (node:cluster, advanced serialization). */
+import type { PeerReport } from '../http/metrics.js';
+import type { DnsServerOptions } from '../options.js';
+import type { LogFormat } from '../log.js';
+import type { ServerAddresses } from '../server.js';
+import type { SocketSharing } from '../transport/dns-listeners.js';
+
+/** What a worker needs to answer: the DNS options of the command line, less what only the primary runs. */
+export interface WorkerConfig {
+  /** 1…N: the worker's place in the group; its replacement gets the same slot. */
+  readonly slot: number;
+  readonly options: DnsServerOptions;
+  readonly logFormat: LogFormat;
+  readonly sharing: SocketSharing;
+  /** The primary's `server` label, so every process's series add up under one label set. */
+  readonly serverLabel: string;
+}
+
+/** Primary → worker. */
+export type ToWorker =
+  | { readonly type: 'start'; readonly config: WorkerConfig }
+  /**
+   * A published registry snapshot, `v8.serialize`d once in the primary whatever the number of
+   * workers (without `inputs`, which only explain reads, in the primary).
+   */
+  | { readonly type: 'snapshot'; readonly generation: number; readonly bytes: Uint8Array }
+  /** Asks for the worker's metrics; answered with a `report` of the same id. */
+  | { readonly type: 'report'; readonly id: number }
+  /** Close the sockets (in-flight TCP queries finish) and exit 0: the lame duck already happened in the primary. */
+  | { readonly type: 'stop' };
+
+/** Worker → primary. */
+export type FromWorker =
+  /** Sent first: the worker's listener is up (messages sent before it would be lost). */
+  | { readonly type: 'hello' }
+  | { readonly type: 'listening'; readonly addresses: ServerAddresses }
+  | { readonly type: 'failed'; readonly message: string; readonly code: string | undefined }
+  /** The snapshot of this generation is the one queries are answered from now. */
+  | { readonly type: 'ack'; readonly generation: number }
+  | { readonly type: 'report'; readonly id: number; readonly report: PeerReport };

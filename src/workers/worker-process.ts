@@ -1,0 +1,81 @@
+/**
+ * Entry of one `--workers` worker process (forked by node:cluster): answers DNS on the shared port
+ * from the registry snapshots the primary sends, with its own resolver, upstream client and reply
+ * cache, and reports its counters when the primary is scraped. It never outlives the primary.
+ */
+import { createLogger, type Logger } from '../log.js';
+import { createServerMetrics } from '../http/metrics.js';
+import { createRegistryRef } from '../registry/registry-ref.js';
+import { createRoleServer, type DnsServer } from '../server.js';
+import { decodeSnapshot } from './snapshot-transfer.js';
+import type { FromWorker, ToWorker, WorkerConfig } from './worker-messages.js';
+
+const send = (message: FromWorker): void => {
+  if (process.connected) process.send!(message);
+};
+
+// The primary decides when to stop: a terminal's Ctrl-C, a closed terminal's SIGHUP or systemd's
+// SIGTERM to the whole group must not take workers down before the primary's lame duck is over.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {});
+// No orphans: when the primary goes (exit, crash, SIGKILL), its IPC channel closes and so do we.
+process.on('disconnect', () => process.exit(0));
+
+const registry = createRegistryRef();
+let server: DnsServer | undefined;
+let logger: Logger | undefined;
+let metrics: ReturnType<typeof createServerMetrics> | undefined;
+
+process.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'start':
+      void start(message.config);
+      return;
+    case 'snapshot':
+      // Swapped whole, as the publisher does in one process: a query sees the old or the new one.
+      registry.swap(decodeSnapshot(message.bytes));
+      send({ type: 'ack', generation: message.generation });
+      return;
+    case 'report':
+      void report(message.id);
+      return;
+    case 'stop':
+      void stop();
+      return;
+  }
+});
+send({ type: 'hello' });
+
+async function start(config: WorkerConfig): Promise<void> {
+  logger = createLogger({ level: (config.options.logLevel ?? 'info') as 'info', format: config.logFormat }).child({ worker: config.slot, pid: process.pid });
+  metrics = createServerMetrics(config.serverLabel, config.options.clusterDomain ?? 'cluster.local', { processMetrics: false });
+  try {
+    server = createRoleServer({ ...config.options, logger }, { kind: 'worker', registry, metrics, sharing: config.sharing });
+    const addresses = await server.start();
+    logger.debug({ udp: addresses.udp, tcp: addresses.tcp, sharing: config.sharing }, 'worker listening');
+    send({ type: 'listening', addresses });
+  } catch (error) {
+    send({ type: 'failed', message: error instanceof Error ? error.message : String(error), code: (error as { code?: string }).code });
+    exit(1);
+  }
+}
+
+async function report(id: number): Promise<void> {
+  if (!metrics || !server) return;
+  metrics.setCache(server.cacheStats());
+  send({ type: 'report', id, report: await metrics.peerReport() });
+}
+
+async function stop(): Promise<void> {
+  try {
+    await server?.stop({ graceMs: 0 });
+  } finally {
+    exit(0);
+  }
+}
+
+/** Flushes the log, then exits; a stuck flush cannot hold the process. */
+function exit(code: number): void {
+  setTimeout(() => process.exit(code), 500).unref();
+  if (logger) logger.flush(() => process.exit(code));
+  else process.exit(code);
+}
