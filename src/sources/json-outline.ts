@@ -211,3 +211,76 @@ function expected(state: string, stack: readonly string[]): string {
 function describe(c: string): string {
   return /[\x21-\x7e]/.test(c) ? `'${c}'` : `character U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
+
+/** Where one item of a JSON kubectl List is, and the 1-based line its `{` is on. */
+export interface JsonItemRange {
+  readonly start: number;
+  readonly end: number;
+  readonly line: number;
+}
+
+/**
+ * The items of a JSON `{"kind": "List", "items": [...]}` as ranges, found in one scan that also
+ * counts lines (a newline can only stand outside strings in JSON), so each item can be parsed on
+ * its own and its tree dropped before the next: memory near one item's tree instead of the whole
+ * file's. The text around the items (the envelope) and the separators between them are checked
+ * here; each item is checked by its own JSON.parse. Anything else (no `items` array at the top, a
+ * stray character between items, unbalanced brackets) returns undefined: the caller parses the
+ * text whole, which reports the error where it is.
+ */
+export function splitJsonList(text: string): { readonly items: readonly JsonItemRange[]; readonly envelope: string } | undefined {
+  const items: JsonItemRange[] = [];
+  let depth = 0;
+  let line = 1;
+  let itemsStart = -1;
+  let itemsEnd = -1;
+  let itemStart = -1;
+  let itemLine = 0;
+  let lastKey = '';
+  let afterItem = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      line++;
+    } else if (c === QUOTE) {
+      let end = text.indexOf('"', i + 1);
+      while (end > 0 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
+      if (end < 0) return undefined;
+      if (depth === 1) lastKey = text.slice(i + 1, end);
+      else if (depth === 2 && itemsStart >= 0 && itemsEnd < 0 && itemStart < 0) return undefined; // a string item: not an object
+      i = end;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (depth === 1 && c === OPEN_BRACKET && lastKey === 'items' && itemsStart < 0) {
+        itemsStart = i;
+        afterItem = i + 1;
+      } else if (depth === 2 && itemsStart >= 0 && itemsEnd < 0) {
+        if (c !== OPEN_BRACE) return undefined;
+        if (!separatorOk(text, afterItem, i, items.length > 0)) return undefined;
+        itemStart = i;
+        itemLine = line;
+      }
+      depth++;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+      if (depth < 0) return undefined;
+      if (depth === 2 && itemStart >= 0) {
+        items.push({ start: itemStart, end: i + 1, line: itemLine });
+        itemStart = -1;
+        afterItem = i + 1;
+      } else if (depth === 1 && itemsStart >= 0 && itemsEnd < 0) {
+        if (c !== CLOSE_BRACKET || !/^\s*$/.test(text.slice(afterItem, i))) return undefined;
+        itemsEnd = i + 1;
+      }
+    } else if (depth === 2 && itemsStart >= 0 && itemsEnd < 0 && itemStart < 0 && c > 32 && c !== COMMA) {
+      return undefined; // a number, true, false or null as an item
+    }
+  }
+  if (depth !== 0 || itemsStart < 0 || itemsEnd < 0 || items.length === 0) return undefined;
+  return { items, envelope: `${text.slice(0, itemsStart)}[]${text.slice(itemsEnd)}` };
+}
+
+/** Between two items exactly one comma (and whitespace); before the first, whitespace only. */
+function separatorOk(text: string, from: number, to: number, comma: boolean): boolean {
+  const between = text.slice(from, to);
+  return comma ? /^\s*,\s*$/.test(between) : /^\s*$/.test(between);
+}

@@ -6,7 +6,7 @@
  */
 import { LineCounter, isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node, type YAMLMap } from 'yaml';
 import type { Diagnostic } from '../registry/diagnostics.js';
-import { findJsonSyntaxError, outlineJson, type JsonOutline } from './json-outline.js';
+import { findJsonSyntaxError, outlineJson, splitJsonList, type JsonItemRange, type JsonOutline } from './json-outline.js';
 import type { FieldPath, SourceDocument } from './source-document.js';
 
 /** kubectl Lists from this size on are parsed item by item. */
@@ -40,6 +40,11 @@ export function parseRegistryText(file: string, text: string): ParsedText {
  */
 export function* parseRegistryBatches(file: string, text: string): Generator<ParsedText> {
   if (/\.json$/i.test(file) || (/^\s*[[{]/.test(text.slice(0, 64)) && looksLikeJson(text))) {
+    const split = text.length >= SPLIT_LIST_TEXT ? jsonListItems(text) : undefined;
+    if (split) {
+      yield* parseJsonItems(file, text, split);
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -72,8 +77,11 @@ function looksLikeJson(text: string): boolean {
  * `file:line:col: invalid JSON: …`. V8's messages do not always say where (nor the same way across
  * versions), so the position and wording come from our own scan of the rejected text.
  */
-function jsonError(file: string, text: string, error: unknown): Diagnostic {
-  const found = findJsonSyntaxError(text) ?? { offset: text.trimEnd().length, message: error instanceof Error ? error.message : String(error) };
+function jsonError(file: string, text: string, error: unknown, within?: { readonly start: number; readonly end: number }): Diagnostic {
+  const scanned = within ? findJsonSyntaxError(text.slice(within.start, within.end)) : findJsonSyntaxError(text);
+  const found = scanned
+    ? { offset: scanned.offset + (within?.start ?? 0), message: scanned.message }
+    : { offset: within ? within.end : text.trimEnd().length, message: error instanceof Error ? error.message : String(error) };
   const offset = Math.min(found.offset, text.trimEnd().length);
   let line = 1;
   let lineStart = 0;
@@ -82,6 +90,53 @@ function jsonError(file: string, text: string, error: unknown): Diagnostic {
     lineStart = i + 1;
   }
   return { severity: 'error', file, line, column: offset - lineStart + 1, field: '', message: `invalid JSON: ${found.message}` };
+}
+
+/** The items of a large JSON `kind: List` with a valid envelope, or undefined to parse the text whole. */
+function jsonListItems(text: string): readonly JsonItemRange[] | undefined {
+  const split = splitJsonList(text);
+  if (!split) return undefined;
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(split.envelope);
+  } catch {
+    return undefined;
+  }
+  const kind = typeof envelope === 'object' && envelope !== null ? (envelope as { kind?: unknown }).kind : undefined;
+  return kind === 'List' ? split.items : undefined;
+}
+
+/**
+ * A JSON kubectl List item by item: each item's tree is converted and dropped before the next is
+ * parsed (one 12 MB tree alive at once costs more in garbage collection than the parse itself).
+ * An item that does not parse is the file's syntax error, at its own line and column.
+ */
+function* parseJsonItems(file: string, text: string, items: readonly JsonItemRange[]): Generator<ParsedText> {
+  for (const item of items) {
+    const itemText = text.slice(item.start, item.end);
+    let value: unknown;
+    try {
+      value = JSON.parse(itemText);
+    } catch (error) {
+      yield { documents: [], diagnostics: [jsonError(file, text, error, item)] };
+      return;
+    }
+    yield { documents: [jsonItemDocument(file, itemText, item.line, value)], diagnostics: [] };
+  }
+}
+
+/** One List item parsed from JSON: its own line; a field inside costs a parse of this item only. */
+function jsonItemDocument(file: string, itemText: string, line: number, value: unknown): SourceDocument {
+  let positions: SourceDocument | undefined;
+  return {
+    file,
+    value,
+    lineOf(path: FieldPath): number {
+      if (path.length === 0) return line;
+      positions ??= parseYamlText(file, itemText, line - 1).documents[0];
+      return positions?.lineOf(path) ?? line;
+    },
+  };
 }
 
 /** A parsed JSON document. Lines come from the outline; a field inside an item costs a parse of that item only. */

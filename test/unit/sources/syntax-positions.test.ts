@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../../../src/registry/diagnostics.js';
 import { convertRegistryText } from '../../../src/sources/registry-documents.js';
+import { splitJsonList } from '../../../src/sources/json-outline.js';
 
 const diagnosticsOf = (file: string, text: string) => convertRegistryText(file, text).diagnostics.map(formatDiagnostic);
 
@@ -63,5 +64,82 @@ describe('JSON syntax errors are reported at line and column', () => {
     const { input, diagnostics } = convertRegistryText('l.json', text);
     expect(diagnostics.map(formatDiagnostic)).toEqual(['l.json:4: spec.clusterIP: "10.96.0.300" is not an IP address']);
     expect(input.services.map((s) => [s.name, s.origin])).toEqual([['a', { file: 'l.json', line: 2 }]]);
+  });
+});
+
+describe('a large JSON kubectl List, parsed item by item', () => {
+  /** As `kubectl get -A -o json` prints it: two-space indents, one field per line. */
+  const itemText = (i: number, clusterIP = `10.96.${i >> 8}.${i & 255}`) =>
+    JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: `s${i}`, namespace: 'shop', annotations: { note: 'a "quoted" }] word' } }, spec: { clusterIP, ports: [{ name: 'http', port: 80 }] } }, null, 2)
+      .split('\n').map((l) => `    ${l}`).join('\n');
+  const list = (items: string[], separator = ',\n') => `{\n  "apiVersion": "v1",\n  "items": [\n${items.join(separator)}\n  ],\n  "kind": "List",\n  "metadata": {\n    "resourceVersion": ""\n  }\n}\n`;
+  const linesPerItem = itemText(0).split('\n').length;
+  const many = (n: number) => Array.from({ length: n }, (_, i) => itemText(i));
+
+  it('converts every item with the line of its opening brace, as the whole-file parse does', () => {
+    const text = list(many(1200));
+    expect(text.length).toBeGreaterThan(256 * 1024);
+    const { input, diagnostics, syntaxError } = convertRegistryText('big.json', text);
+    expect({ diagnostics, syntaxError }).toEqual({ diagnostics: [], syntaxError: false });
+    expect(input.services).toHaveLength(1200);
+    expect(input.services[1000]).toMatchObject({ name: 's1000', namespace: 'shop', clusterIPs: ['10.96.3.232'], origin: { file: 'big.json', line: 4 + 1000 * linesPerItem } });
+    // The same text below the split size goes through the whole-file parse: same origins.
+    const small = list(many(3));
+    expect(convertRegistryText('small.json', small).input.services.map((s) => s.origin.line)).toEqual([4, 4 + linesPerItem, 4 + 2 * linesPerItem]);
+  });
+
+  it('gives a field error inside one item the line of the field, and keeps the other items', () => {
+    const items = many(1200);
+    items[700] = itemText(700, '10.96.0.300');
+    const { input, diagnostics, syntaxError } = convertRegistryText('big.json', list(items));
+    const fieldLine = 4 + 700 * linesPerItem + itemText(0).split('\n').findIndex((l) => l.includes('"clusterIP"'));
+    expect(diagnostics.map(formatDiagnostic)).toEqual([`big.json:${fieldLine}: spec.clusterIP: "10.96.0.300" is not an IP address`]);
+    expect(syntaxError).toBe(false);
+    expect(input.services).toHaveLength(1199);
+  });
+
+  it('reports a syntax error inside an item at its line and column, as a syntax error of the file', () => {
+    const items = many(1200);
+    items[900] = items[900]!.replace('"port": 80', '"port": 80,,');
+    const text = list(items);
+    const offset = text.indexOf(',,');
+    const line = text.slice(0, offset).split('\n').length;
+    const column = offset - text.lastIndexOf('\n', offset - 1);
+    expect(splitJsonList(text)).toBeDefined(); // the item-by-item path, not the whole-file parse
+    const { diagnostics, syntaxError } = convertRegistryText('big.json', text);
+    expect(syntaxError).toBe(true);
+    expect(diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)).toEqual([`big.json:${line}:${column + 1}: invalid JSON: unexpected ',' (expected a double-quoted property name)`]);
+  });
+
+  it('leaves a mistake between items to the whole-file parse, which says where it is', () => {
+    const text = list(many(1200), '\n');
+    const offset = text.indexOf('{', text.indexOf('}\n    {') + 1);
+    const line = text.slice(0, offset).split('\n').length;
+    expect(splitJsonList(text)).toBeUndefined();
+    const { diagnostics, syntaxError } = convertRegistryText('big.json', text);
+    expect(syntaxError).toBe(true);
+    expect(diagnostics.map(formatDiagnostic)).toEqual([`big.json:${line}:5: invalid JSON: unexpected '{' (expected ',' or ']')`]);
+  });
+});
+
+describe('splitJsonList', () => {
+  it('finds each item of the items array, skipping brackets inside strings and escaped quotes', () => {
+    const text = '{"kind":"List","items":[\n {"a":"x\\"]}"},\n {"b":[1,{"c":2}]}\n],"metadata":{}}';
+    const split = splitJsonList(text)!;
+    expect(split.items.map((i) => [text.slice(i.start, i.end), i.line])).toEqual([['{"a":"x\\"]}"}', 2], ['{"b":[1,{"c":2}]}', 3]]);
+    expect(JSON.parse(split.envelope)).toEqual({ kind: 'List', items: [], metadata: {} });
+  });
+
+  it.each([
+    ['no items array', '{"kind":"List","things":[{"a":1}]}'],
+    ['an item that is not an object', '{"kind":"List","items":[{"a":1},"b"]}'],
+    ['a number as an item', '{"kind":"List","items":[{"a":1},2]}'],
+    ['two commas between items', '{"kind":"List","items":[{"a":1},,{"b":2}]}'],
+    ['a missing comma between items', '{"kind":"List","items":[{"a":1} {"b":2}]}'],
+    ['a trailing comma', '{"kind":"List","items":[{"a":1},]}'],
+    ['unbalanced brackets', '{"kind":"List","items":[{"a":1}]'],
+    ['an empty items array', '{"kind":"List","items":[]}'],
+  ])('returns undefined for %s', (_, text) => {
+    expect(splitJsonList(text)).toBeUndefined();
   });
 });
