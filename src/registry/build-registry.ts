@@ -140,6 +140,7 @@ export function* buildRegistrySteps(written: readonly SourcedInput[], options: B
   const summaries: ServiceSummary[] = [];
   let endpointCount = 0;
 
+  let lastProtocolName = '';
   const node = (name: DomainName, role: NameRole): MutableNode => {
     let n = names.get(name);
     if (!n) {
@@ -266,7 +267,12 @@ export function* buildRegistrySteps(written: readonly SourcedInput[], options: B
   }
 
   function addSrv(owner: DomainName, svcName: DomainName, protocol: string, port: number, target: DomainName): void {
-    node(`_${protocol}.${svcName}`, 'structure');
+    // `_tcp.<svc>` exists (NODATA, not NXDOMAIN) once any SRV owner under it does.
+    const protocolName = `_${protocol.toLowerCase()}.${svcName}`;
+    if (protocolName !== lastProtocolName) {
+      node(protocolName, 'structure');
+      lastProtocolName = protocolName;
+    }
     const n = node(owner, 'port');
     if (n.srv === noRecords) n.srv = [];
     if (!n.srv.some((r) => r.port === port && r.target === target)) {
@@ -281,10 +287,10 @@ export function* buildRegistrySteps(written: readonly SourcedInput[], options: B
     if (n.a.length > 1) (n.a as ARecord[]).sort((x, y) => compareIp(x.address, y.address));
     if (n.aaaa.length > 1) (n.aaaa as AAAARecord[]).sort((x, y) => compareIp(x.address, y.address));
     if (n.srv.length > 0) {
+      // The records were made by this build (addSrv, addBareSrv): set the weight in place, no copies.
       const weight = Math.max(1, Math.floor(100 / n.srv.length));
-      n.srv = n.srv
-        .map((r) => ({ ...r, weight }))
-        .sort((x, y) => (x.target === y.target ? x.port - y.port : x.target < y.target ? -1 : 1));
+      for (const r of n.srv as { weight: number }[]) r.weight = weight;
+      if (n.srv.length > 1) (n.srv as SRVRecord[]).sort((x, y) => (x.target === y.target ? x.port - y.port : x.target < y.target ? -1 : 1));
     }
   }
   const frozen: ReadonlyMap<DomainName, NameNode> = names;
@@ -342,11 +348,20 @@ function cmp(a: string, b: string): number {
 }
 
 function compareIp(a: string, b: string): number {
-  if (ipFamily(a) === 4 && ipFamily(b) === 4) {
-    const x = a.split('.').map(Number);
-    const y = b.split('.').map(Number);
-    for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-    return 0;
-  }
+  if (ipFamily(a) === 4 && ipFamily(b) === 4) return ipv4Number(a) - ipv4Number(b);
   return cmp(a, b);
+}
+
+/** A canonical dotted quad as one number, without allocating (sorting runs it for every comparison). */
+function ipv4Number(ip: string): number {
+  let value = 0;
+  let octet = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      value = value * 256 + octet;
+      octet = 0;
+    } else octet = octet * 10 + (c - 48);
+  }
+  return value * 256 + octet;
 }

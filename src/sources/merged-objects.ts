@@ -7,15 +7,20 @@
  * Pure.
  */
 import type { Diagnostic } from '../registry/diagnostics.js';
-import { emptyRegistryInput, type RegistryInput } from '../registry/model.js';
+import { createHash } from 'node:crypto';
+import type { RegistryInput } from '../registry/model.js';
 import { objectKey } from '../registry/registry-source.js';
 import type { KeyedDocuments, KeyedObject } from './keyed-objects.js';
+
+/** The parts an object lacks: one shared empty list (inputs are read, never appended to). */
+const none: readonly never[] = Object.freeze([]);
 
 export function keyedFromMerged(input: RegistryInput, diagnostics: readonly Diagnostic[], wholeFileError: boolean): KeyedDocuments {
   const objects: KeyedObject[] = [];
   const add = (key: string, part: Partial<RegistryInput>, line: number) => {
-    const whole = { ...emptyRegistryInput(), ...part };
-    objects.push({ key, input: whole, fingerprint: JSON.stringify(whole), line, diagnostics: [] });
+    const whole: RegistryInput = { namespaces: none, services: none, endpointGroups: none, pods: none, workloads: none, ...part };
+    // A digest, not the text: a large file's objects would otherwise hold a second copy of it.
+    objects.push({ key, input: whole, fingerprint: createHash('sha1').update(JSON.stringify(whole)).digest('base64'), line, diagnostics: [] });
   };
   for (const ns of input.namespaces) add(objectKey('namespace', '', ns.name), { namespaces: [ns] }, ns.origin.line);
   for (const svc of input.services) add(objectKey('service', svc.namespace, svc.name), { services: [svc] }, svc.origin.line);
