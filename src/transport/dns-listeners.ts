@@ -383,10 +383,35 @@ function serve(udp: UdpSocket, tcp: Server, options: ListenerOptions): DnsListen
   };
   let open = true;
 
-  /** The connection to close for a newcomer: the one that made progress longest ago and is not busy. */
-  const evictable = (): TcpConnection | undefined => {
+  /** Open connections per client address: at the cap, the client holding the most gives one up. */
+  const perClient = new Map<string, number>();
+  const clientOf = (socket: Socket): string => socket.remoteAddress ?? '';
+
+  /**
+   * The connection to close for a newcomer: one of the client holding the most connections, the one
+   * of those that made progress longest ago and is not busy. A client that opens connection after
+   * connection (idle, slowloris or reconnecting) thus evicts its own, never another client's that
+   * has just connected and not yet sent its query; among equals, the oldest progress goes first.
+   */
+  const evictable = (newcomer: string): TcpConnection | undefined => {
+    let top = 0;
+    for (const count of perClient.values()) if (count > top) top = count;
+    // The newcomer counts too: a client at the top that opens one more takes its own oldest.
+    const newcomerCount = (perClient.get(newcomer) ?? 0) + 1;
+    if (newcomerCount > top) top = newcomerCount;
+    for (const connection of connections.values()) {
+      const client = clientOf(connection.socket);
+      const count = (perClient.get(client) ?? 0) + (client === newcomer ? 1 : 0);
+      if (count === top && !connection.busy()) return connection;
+    }
     for (const connection of connections.values()) if (!connection.busy()) return connection;
     return undefined;
+  };
+  const forget = (socket: Socket): void => {
+    const client = clientOf(socket);
+    const count = (perClient.get(client) ?? 1) - 1;
+    if (count > 0) perClient.set(client, count);
+    else perClient.delete(client);
   };
 
   const updatePressure = (): void => {
@@ -428,9 +453,10 @@ function serve(udp: UdpSocket, tcp: Server, options: ListenerOptions): DnsListen
     if (open && connections.size >= maxConnections) {
       // RFC 7766 §6.2.3: under pressure a server may close idle connections; doing so here, rather
       // than resetting the newcomer, keeps one client holding every slot from locking out the rest.
-      const victim = evictable();
+      const victim = evictable(clientOf(socket));
       if (victim) {
         connections.delete(victim.socket);
+        forget(victim.socket);
         victim.socket.destroy();
         onLimit('tcp-evicted');
       }
@@ -442,9 +468,11 @@ function serve(udp: UdpSocket, tcp: Server, options: ListenerOptions): DnsListen
       return;
     }
     connections.set(socket, serveTcp(socket, ctx));
+    perClient.set(clientOf(socket), (perClient.get(clientOf(socket)) ?? 0) + 1);
     updatePressure();
     socket.on('close', () => {
-      connections.delete(socket);
+      // An evicted connection was forgotten when it was chosen; its close event comes later.
+      if (connections.delete(socket)) forget(socket);
       updatePressure();
     });
   });

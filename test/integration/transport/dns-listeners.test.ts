@@ -71,8 +71,8 @@ const frame = (...bytes: number[]) => {
 };
 
 /** A raw TCP client that collects framed replies. */
-function tcpClient(port: number, host = '127.0.0.1') {
-  const socket = connect({ port, host });
+function tcpClient(port: number, host = '127.0.0.1', localAddress?: string) {
+  const socket = connect({ port, host, ...(localAddress ? { localAddress } : {}) });
   sockets.push(socket);
   socket.on('error', () => {});
   const replies: Buffer[] = [];
@@ -224,6 +224,28 @@ describe('TCP', () => {
     a!.socket.write(frame(0, 5));
     expect(tags(await a!.waitFor(2))).toEqual([1, 5]);
     expect(listeners.tcpConnections()).toBe(3);
+  });
+
+  it('at the cap takes the slot from the client holding the most connections, not from one that just connected', async () => {
+    const { listeners, port, limits } = await start({ maxTcpConnections: 4 });
+    const flood = await openInOrder(listeners, port, 3);
+    // Another client (another loopback address) connects and has not sent its query yet.
+    const other = tcpClient(port, '127.0.0.1', '127.0.0.2');
+    await other.connected;
+    await waitUntil(() => listeners.tcpConnections() === 4);
+    // The flooder keeps reconnecting: by age alone the other client's slot would go on the fourth.
+    for (let i = 0; i < 4; i++) {
+      const again = tcpClient(port);
+      await again.connected;
+      await waitUntil(() => limits.length === i + 1);
+      flood.push(again);
+    }
+    expect(limits).toEqual(['tcp-evicted', 'tcp-evicted', 'tcp-evicted', 'tcp-evicted']);
+    other.socket.write(frame(0, 9));
+    expect(tags(await other.waitFor(1))).toEqual([9]);
+    expect(other.socket.destroyed).toBe(false);
+    await Promise.all(flood.slice(0, 4).map((c) => c.closed)); // the flooder's four oldest went
+    expect(listeners.tcpConnections()).toBe(4);
   });
 
   it('ranks a slowloris connection by its last complete message, not its last byte', async () => {
