@@ -254,11 +254,12 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
     },
     publish(registry: Registry) {
       const started = performance.now();
-      const bytes = encodeSnapshot(registry);
+      const snapshot = encodeSnapshot(registry);
       generation++;
-      latest = { type: 'snapshot', generation, bytes };
+      latest = { type: 'snapshot', generation, snapshot };
       for (const slot of slots) sendSnapshot(slot, latest);
-      log.debug({ generation, bytes: bytes.length, serializeMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry sent to the workers');
+      const bytes = snapshot.parts.reduce((sum, p) => sum + p.bytes.byteLength, snapshot.head.byteLength);
+      log.debug({ generation, bytes, parts: snapshot.parts.length, serializeMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry sent to the workers');
     },
     async gather(metrics: ServerMetrics) {
       const restarts = metrics.counter('cluster_dns_worker_restarts_total', 'Worker processes (--workers) that exited and were replaced.');

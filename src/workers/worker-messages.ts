@@ -4,6 +4,7 @@ import type { DnsServerOptions } from '../options.js';
 import type { LogFormat } from '../log.js';
 import type { ServerAddresses } from '../server.js';
 import type { SocketSharing } from '../transport/dns-listeners.js';
+import type { SnapshotBytes } from './snapshot-transfer.js';
 
 /** What a worker needs to answer: the DNS options of the command line, less what only the primary runs. */
 export interface WorkerConfig {
@@ -20,10 +21,10 @@ export interface WorkerConfig {
 export type ToWorker =
   | { readonly type: 'start'; readonly config: WorkerConfig }
   /**
-   * A published registry snapshot, `v8.serialize`d once in the primary whatever the number of
-   * workers (without `inputs`, which only explain reads, in the primary).
+   * A published registry snapshot, serialized once in the primary whatever the number of workers
+   * (snapshot-transfer.ts; without `inputs`, which only explain reads, in the primary).
    */
-  | { readonly type: 'snapshot'; readonly generation: number; readonly bytes: Uint8Array }
+  | { readonly type: 'snapshot'; readonly generation: number; readonly snapshot: SnapshotBytes }
   /** Asks for the worker's metrics; answered with a `report` of the same id. */
   | { readonly type: 'report'; readonly id: number }
   /** Close the sockets (in-flight TCP queries finish) and exit 0: the lame duck already happened in the primary. */

@@ -31,9 +31,7 @@ process.on('message', (message: ToWorker) => {
       void start(message.config);
       return;
     case 'snapshot':
-      // Swapped whole, as the publisher does in one process: a query sees the old or the new one.
-      registry.swap(decodeSnapshot(message.bytes));
-      send({ type: 'ack', generation: message.generation });
+      void takeSnapshot(message);
       return;
     case 'report':
       void report(message.id);
@@ -57,6 +55,20 @@ async function start(config: WorkerConfig): Promise<void> {
     send({ type: 'failed', message: error instanceof Error ? error.message : String(error), code: (error as { code?: string }).code });
     exit(1);
   }
+}
+
+/** The newest generation received: an older one still being read in is dropped. */
+let newest = 0;
+
+async function takeSnapshot(message: Extract<ToWorker, { type: 'snapshot' }>): Promise<void> {
+  newest = message.generation;
+  const started = performance.now();
+  const next = await decodeSnapshot(message.snapshot, { superseded: () => newest !== message.generation });
+  if (!next) return;
+  // Swapped whole, as the publisher does in one process: a query sees the old or the new one.
+  registry.swap(next);
+  send({ type: 'ack', generation: message.generation });
+  logger?.debug({ generation: message.generation, parts: message.snapshot.parts.length, readMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry received');
 }
 
 async function report(id: number): Promise<void> {

@@ -1,0 +1,169 @@
+// `--workers` on this machine: what two workers cost against one process when both get ONE core
+// (the scaling figure needs a machine with cores to spare), whether every answer stays right, and
+// what publishing a large registry to the workers costs. Servers run pinned to core 0 (taskset;
+// workers inherit it), dnsperf to core 1. QPS per server core = queries completed / CPU seconds of
+// the whole process group (primary and workers). Needs dnsperf and taskset; `npm run build` first.
+//   node bench/workers.mjs            (BENCH_SECONDS=8 BENCH_REPS=3 BENCH_MIX=realistic)
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { Resolver } from 'node:dns/promises';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { writeBenchFiles } from './generate.mjs';
+
+const WORK = new URL('./.work/', import.meta.url).pathname;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const MIX = process.env.BENCH_MIX ?? 'realistic';
+const SAMPLE = 200;
+const CLK_TCK = 100;
+
+async function freePort() {
+  for (;;) {
+    const udp = createSocket('udp4');
+    const port = await new Promise((resolve) => udp.bind(0, '127.0.0.1', () => resolve(udp.address().port)));
+    const tcpFree = await new Promise((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    await new Promise((resolve) => udp.close(resolve));
+    if (tcpFree) return port;
+  }
+}
+
+/** The process and every descendant (the workers), from /proc. */
+function processTree(pid) {
+  const out = [pid];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) out.push(...processTree(Number(child)));
+  }
+  return out;
+}
+const cpuTicks = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+};
+const groupTicks = (pid) => processTree(pid).reduce((sum, p) => sum + cpuTicks(p), 0);
+const groupRssMiB = (pid) => processTree(pid).reduce((sum, p) => sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))[1]) / 1024, 0);
+
+async function start(file, workers) {
+  const port = await freePort();
+  const http = await freePort();
+  // taskset on the primary: node:cluster's workers inherit the affinity, so all share core 0.
+  const child = spawn('taskset', ['-c', '0', process.execPath, 'dist/main.js', '--zones', file, '--port', String(port), '--http', `127.0.0.1:${http}`, '--upstream', 'none', '--log-level', 'silent', '--watch', 'false', '--workers', String(workers)], { stdio: 'ignore' });
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${http}/ready`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, pid: child.pid, port, http };
+}
+
+async function stop(server) {
+  server.child.kill('SIGINT');
+  await new Promise((r) => server.child.once('exit', r));
+}
+
+function dnsperf(port, file, extra) {
+  const out = execFileSync('taskset', ['-c', '1', 'dnsperf', '-s', '127.0.0.1', '-p', String(port), '-d', file, ...extra], { encoding: 'utf8' });
+  const num = (re) => Number(re.exec(out)?.[1] ?? NaN);
+  return { qps: num(/Queries per second:\s+([\d.]+)/), completed: num(/Queries completed:\s+(\d+)/), lost: num(/Queries lost:\s+(\d+)/) };
+}
+
+/** Asks the sample through c-ares, a fresh client port per query, and counts answers that differ. */
+async function check(port, sample) {
+  let wrong = 0;
+  for (const e of sample) {
+    const resolver = new Resolver({ timeout: 2000, tries: 3 });
+    resolver.setServers([`127.0.0.1:${port}`]);
+    let got;
+    try {
+      if (e.type === 'A') got = await resolver.resolve4(e.name);
+      else if (e.type === 'AAAA') got = await resolver.resolve6(e.name);
+      else if (e.type === 'SRV') got = (await resolver.resolveSrv(e.name)).map((s) => `${s.priority} ${s.weight} ${s.port} ${s.name}.`);
+      else got = (await resolver.resolvePtr(e.name)).map((n) => `${n}.`);
+    } catch (error) {
+      got = error.code === 'ENOTFOUND' ? 'NXDOMAIN' : error.code === 'ENODATA' ? [] : error.code;
+    }
+    const expected = e.rcode === 3 ? 'NXDOMAIN' : e.answers;
+    if (JSON.stringify(Array.isArray(got) ? [...got].sort() : got) !== JSON.stringify(Array.isArray(expected) ? [...expected].sort() : expected)) wrong++;
+  }
+  return wrong;
+}
+
+async function perWorker(http) {
+  const text = await (await fetch(`http://127.0.0.1:${http}/metrics`)).text();
+  return [...text.matchAll(/^cluster_dns_worker_requests_total\{worker="(\d+)"\} (\d+)$/gm)].map((m) => Number(m[2]));
+}
+
+async function measure(set, workers) {
+  const server = await start(set.files.json, workers);
+  try {
+    const mix = set.mixes[MIX];
+    dnsperf(server.port, mix.file, ['-l', '2', '-c', '8', '-q', '400']); // warm-up: JIT, load garbage
+    const t0 = groupTicks(server.pid);
+    const run = dnsperf(server.port, mix.file, ['-l', String(SECONDS), '-c', '8', '-q', '400']);
+    const cpuSeconds = (groupTicks(server.pid) - t0) / CLK_TCK;
+    const sample = mix.expect.filter((_, i) => i % Math.ceil(mix.expect.length / SAMPLE) === 0);
+    const wrong = await check(server.port, sample);
+    return { workers, qps: run.qps, perCore: run.completed / cpuSeconds, cpuSeconds, lost: run.lost, wrong, checked: sample.length, split: workers > 1 ? await perWorker(server.http) : [], rssMiB: groupRssMiB(server.pid) };
+  } finally {
+    await stop(server);
+  }
+}
+
+/** A registration on a running server: the build, and with workers the snapshot to each and the acks. */
+async function registrationMs(set, workers) {
+  const server = await start(set.files.json, workers);
+  try {
+    const times = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      const res = await fetch(`http://127.0.0.1:${server.http}/v1/registrations`, { method: 'POST', body: `namespace: bench\nservices:\n  s${i}: { clusterIP: 10.97.0.${i + 1} }\n` });
+      if (res.status !== 200) throw new Error(`registration: ${res.status}`);
+      times.push(performance.now() - t);
+    }
+    return times.sort((a, b) => a - b)[2];
+  } finally {
+    await stop(server);
+  }
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const fmt = (n) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(1));
+
+async function main() {
+  console.log(`node ${process.version}, ${cpus()[0].model}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const sets = writeBenchFiles(WORK);
+  const rows = { 1: [], 2: [] };
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const workers of rep % 2 ? [2, 1] : [1, 2]) rows[workers].push(await measure(sets.small, workers));
+  }
+  console.log(`\nsmall registry, ${MIX} mix, ${SECONDS} s, medians of ${REPS} (range), every process on core 0, dnsperf on core 1:`);
+  console.log('| processes on core 0 | QPS per server core | QPS | lost | wrong / checked | split over workers | RSS MiB (all) |');
+  console.log('| --- | ---: | ---: | ---: | ---: | --- | ---: |');
+  for (const workers of [1, 2]) {
+    const r = rows[workers];
+    const per = r.map((x) => x.perCore);
+    console.log(`| ${workers === 1 ? '1 (--workers 1)' : 'primary + 2 workers (--workers 2)'} | ${fmt(median(per))} (${fmt(Math.min(...per))}–${fmt(Math.max(...per))}) | ${fmt(median(r.map((x) => x.qps)))} | ${r.reduce((s, x) => s + x.lost, 0)} | ${r.reduce((s, x) => s + x.wrong, 0)} / ${r.reduce((s, x) => s + x.checked, 0)} | ${r.map((x) => x.split.join('/')).join(', ')} | ${median(r.map((x) => x.rssMiB)).toFixed(0)} |`);
+  }
+  const overhead = 1 - median(rows[2].map((x) => x.perCore)) / median(rows[1].map((x) => x.perCore));
+  console.log(`\ncost of two workers on one core: ${(overhead * 100).toFixed(1)} % of QPS per core`);
+  if ((process.env.BENCH_SIZES ?? 'small,large').includes('large')) {
+    const one = await registrationMs(sets.large, 1);
+    const two = await registrationMs(sets.large, 2);
+    console.log(`large registry, one registration (POST until served), median of 5: 1 process ${one.toFixed(0)} ms, --workers 2 ${two.toFixed(0)} ms`);
+  }
+  console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
