@@ -114,8 +114,8 @@ export type ServerRole =
   | {
       readonly kind: 'worker';
       readonly registry: MutableRegistryRef;
-      /** Counted into although HTTP is off here: the primary asks for them at scrape time. */
-      readonly metrics: ServerMetrics;
+      /** Counted into although HTTP is off here: the primary asks for them at scrape time (undefined: its HTTP is off). */
+      readonly metrics: ServerMetrics | undefined;
       readonly sharing: SocketSharing;
     };
 

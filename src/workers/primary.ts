@@ -82,7 +82,7 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
     options: { ...dnsOptions, port: bindPort, zones: [], http: 'off' },
     logFormat: workersOptions.logFormat,
     sharing,
-    serverLabel,
+    serverLabel: options.http === 'off' ? undefined : serverLabel,
   });
 
   function fork(slot: Slot): Worker {

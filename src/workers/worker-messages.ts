@@ -13,8 +13,8 @@ export interface WorkerConfig {
   readonly options: DnsServerOptions;
   readonly logFormat: LogFormat;
   readonly sharing: SocketSharing;
-  /** The primary's `server` label, so every process's series add up under one label set. */
-  readonly serverLabel: string;
+  /** The primary's `server` label, so every process's series add up under one label set; undefined when its HTTP is off (nothing to count for). */
+  readonly serverLabel: string | undefined;
 }
 
 /** Primary → worker. */

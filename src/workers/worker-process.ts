@@ -45,7 +45,7 @@ send({ type: 'hello' });
 
 async function start(config: WorkerConfig): Promise<void> {
   logger = createLogger({ level: (config.options.logLevel ?? 'info') as 'info', format: config.logFormat }).child({ worker: config.slot, pid: process.pid });
-  metrics = createServerMetrics(config.serverLabel, config.options.clusterDomain ?? 'cluster.local', { processMetrics: false });
+  metrics = config.serverLabel === undefined ? undefined : createServerMetrics(config.serverLabel, config.options.clusterDomain ?? 'cluster.local', { processMetrics: false });
   try {
     server = createRoleServer({ ...config.options, logger }, { kind: 'worker', registry, metrics, sharing: config.sharing });
     const addresses = await server.start();
@@ -72,7 +72,7 @@ async function takeSnapshot(message: Extract<ToWorker, { type: 'snapshot' }>): P
 }
 
 async function report(id: number): Promise<void> {
-  if (!metrics || !server) return;
+  if (!metrics || !server) return; // the primary asks only when its HTTP is on
   metrics.setCache(server.cacheStats());
   send({ type: 'report', id, report: await metrics.peerReport() });
 }
