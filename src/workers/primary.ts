@@ -108,11 +108,15 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
     const worker = slot.worker;
     if (!worker || !slot.hello) return; // sent on its hello instead
     send(worker, message);
-    if (slot.ackTimer) return;
+    if (!slot.ackTimer) armAckTimer(slot, worker);
+  }
+
+  /** Behind the latest snapshot with no ack for ACK_TIMEOUT_MS: hung, so replaced. Any ack restarts the clock. */
+  function armAckTimer(slot: Slot, worker: Worker): void {
     slot.ackTimer = setTimeout(() => {
       slot.ackTimer = undefined;
       if (slot.worker === worker && slot.acked < generation) {
-        log.error({ worker: slot.index, pid: worker.process.pid, generation, acked: slot.acked, timeoutMs: ACK_TIMEOUT_MS }, 'worker did not take the latest registry; killing it to replace it');
+        log.error({ worker: slot.index, pid: worker.process.pid, generation, acked: slot.acked, timeoutMs: ACK_TIMEOUT_MS }, 'worker took no registry snapshot for too long; killing it to replace it');
         worker.process.kill('SIGKILL');
       }
     }, ACK_TIMEOUT_MS);
@@ -142,10 +146,9 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
         return;
       case 'ack':
         slot.acked = Math.max(slot.acked, message.generation);
-        if (slot.acked >= generation && slot.ackTimer) {
-          clearTimeout(slot.ackTimer);
-          slot.ackTimer = undefined;
-        }
+        clearTimeout(slot.ackTimer);
+        slot.ackTimer = undefined;
+        if (slot.acked < generation) armAckTimer(slot, worker);
         checkSettled();
         return;
       case 'report':

@@ -36,19 +36,12 @@ export function encodeSnapshot(registry: Registry, options: { partEntries?: numb
   return { head: serialize(head), parts };
 }
 
-/**
- * Reads a snapshot back, awaiting `pause()` between parts (default: one turn of the event loop).
- * Resolves with undefined when `superseded()` says a newer snapshot arrived meanwhile.
- */
-export async function decodeSnapshot(
-  bytes: SnapshotBytes,
-  options: { pause?: () => Promise<void>; superseded?: () => boolean } = {},
-): Promise<Registry | undefined> {
+/** Reads a snapshot back, awaiting `pause()` between parts (default: one turn of the event loop). */
+export async function decodeSnapshot(bytes: SnapshotBytes, options: { pause?: () => Promise<void> } = {}): Promise<Registry> {
   const pause = options.pause ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
   const head = deserialize(bytes.head) as Record<string, unknown>;
   for (const part of bytes.parts) {
     await pause();
-    if (options.superseded?.()) return undefined;
     const target = head[part.field];
     const items = deserialize(part.bytes) as unknown[];
     if (target instanceof Map) for (const [key, value] of items as [unknown, unknown][]) target.set(key, value);

@@ -57,18 +57,32 @@ async function start(config: WorkerConfig): Promise<void> {
   }
 }
 
-/** The newest generation received: an older one still being read in is dropped. */
-let newest = 0;
+/**
+ * One snapshot is read at a time; of those that arrive meanwhile only the newest is kept for next.
+ * Reading always finishes, so a worker makes progress even when snapshots come faster than it
+ * reads them (a large registry under constant churn), skipping the ones already outdated.
+ */
+let reading = false;
+let next: Extract<ToWorker, { type: 'snapshot' }> | undefined;
 
 async function takeSnapshot(message: Extract<ToWorker, { type: 'snapshot' }>): Promise<void> {
-  newest = message.generation;
-  const started = performance.now();
-  const next = await decodeSnapshot(message.snapshot, { superseded: () => newest !== message.generation });
-  if (!next) return;
-  // Swapped whole, as the publisher does in one process: a query sees the old or the new one.
-  registry.swap(next);
-  send({ type: 'ack', generation: message.generation });
-  logger?.debug({ generation: message.generation, parts: message.snapshot.parts.length, readMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry received');
+  next = message;
+  if (reading) return;
+  reading = true;
+  try {
+    while (next) {
+      const current = next;
+      next = undefined;
+      const started = performance.now();
+      const snapshot = await decodeSnapshot(current.snapshot);
+      // Swapped whole, as the publisher does in one process: a query sees the old or the new one.
+      registry.swap(snapshot);
+      send({ type: 'ack', generation: current.generation });
+      logger?.debug({ generation: current.generation, parts: current.snapshot.parts.length, readMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry received');
+    }
+  } finally {
+    reading = false;
+  }
 }
 
 async function report(id: number): Promise<void> {

@@ -161,6 +161,15 @@ describe.skipIf(!hasDig && !process.env.CI)('--workers 2: one port, two processe
     expect(await ready(http)).toBe(200);
     expect(await askEveryWorker(cli, 'api.dev.svc.cluster.local')).toEqual(new Set(['NOERROR api.dev.svc.cluster.local. 5 IN A 10.96.9.9']));
     expect(cli.stderr().match(/"msg":"registry (loaded|rebuilt)"/g)).toHaveLength(3);
+
+    // A burst of registrations: builds coalesce, workers skip outdated snapshots, and each POST
+    // still returns only once every worker serves it.
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => fetch(`http://127.0.0.1:${http}/v1/registrations`, { method: 'POST', body: `namespace: burst-${i}\nservices:\n  s: { clusterIP: 10.96.10.${i + 1} }\n` })),
+    );
+    expect(burst.map((r) => r.status)).toEqual(Array(12).fill(200));
+    expect(await askEveryWorker(cli, 's.burst-11.svc.cluster.local')).toEqual(new Set(['NOERROR s.burst-11.svc.cluster.local. 5 IN A 10.96.10.12']));
+    expect(await askEveryWorker(cli, 's.burst-0.svc.cluster.local')).toEqual(new Set(['NOERROR s.burst-0.svc.cluster.local. 5 IN A 10.96.10.1']));
   });
 
   it('replaces a worker killed with SIGKILL; it gets the current registry and answers; counters do not go backwards', async () => {

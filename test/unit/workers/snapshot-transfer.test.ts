@@ -25,16 +25,16 @@ describe('snapshot transfer to workers (v8 structured clone, read back in parts)
     let pauses = 0;
     const copy = await decodeSnapshot(bytes, { pause: async () => void pauses++ });
     expect(pauses).toBe(bytes.parts.length); // the event loop gets a turn before every part
-    expect(copy!.inputs).toBeUndefined();
+    expect(copy.inputs).toBeUndefined();
     const { inputs: _inputs, ...rest } = original;
     expect(copy).toEqual(rest);
-    expect([...copy!.names.keys()]).toEqual([...original.names.keys()]);
-    expect(copy!.services).toEqual(original.services);
+    expect([...copy.names.keys()]).toEqual([...original.names.keys()]);
+    expect(copy.services).toEqual(original.services);
   });
 
   it('answers every name of the zones/ registry (derived ones included) and the misses the same way', async () => {
     const original = await zonesRegistry();
-    const copy = (await decodeSnapshot(encodeSnapshot(original, { partEntries: 7 })))!;
+    const copy = await decodeSnapshot(encodeSnapshot(original, { partEntries: 7 }));
     const rows = listRecords(original, { podMode: 'verified', nameServerAddresses: ['127.0.0.1'] });
     expect(listRecords(copy, { podMode: 'verified', nameServerAddresses: ['127.0.0.1'] })).toEqual(rows);
     expect(rows.some((r) => r.note === 'allocated') && rows.some((r) => r.note === 'simulated')).toBe(true);
@@ -48,12 +48,5 @@ describe('snapshot transfer to workers (v8 structured clone, read back in parts)
       const query = queryObject(name, type);
       expect(await after(query), `${name} ${type}`).toEqual(await before(query));
     }
-  });
-
-  it('gives up on a snapshot a newer one replaced while it was being read', async () => {
-    const bytes = encodeSnapshot(await zonesRegistry(), { partEntries: 4 });
-    let turns = 0;
-    expect(await decodeSnapshot(bytes, { pause: async () => void turns++, superseded: () => turns > 2 })).toBeUndefined();
-    expect(turns).toBe(3);
   });
 });
