@@ -15,7 +15,7 @@ import type { Registry } from '../registry/registry.js';
 import { createRoleServer, type CreateDnsServerOptions, type DnsServer, type ServerAddresses } from '../server.js';
 import type { DnsListeners, SocketSharing } from '../transport/dns-listeners.js';
 import { encodeSnapshot } from './snapshot-transfer.js';
-import { detectSocketSharing } from './socket-sharing.js';
+import { assertPortFree, detectSocketSharing } from './socket-sharing.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './worker-messages.js';
 
 export interface WorkersOptions {
@@ -228,6 +228,12 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
     kind: 'primary',
     async serveDns(): Promise<DnsListeners> {
       sharing = await detectSocketSharing(options.host);
+      try {
+        if (sharing === 'reuse-port' && options.port !== 0) await assertPortFree(options.host, options.port);
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : (error as Error).message;
+        throw new ClusterDnsError('BIND_FAILED', `cannot listen on ${options.host}:${options.port}: ${reason}`, { cause: error });
+      }
       try {
         // The first worker picks the port (port 0 works); the rest bind that one: with reusePort
         // by number, with the cluster's shared UDP handle by the same key (the port asked for).

@@ -1,4 +1,4 @@
-/** Which way N processes can share one DNS port on this Node: SO_REUSEPORT where it works, else node:cluster's shared handles. */
+/** Which way N processes can share one DNS port on this Node (SO_REUSEPORT where it works, else node:cluster's shared handles), and whether the port is free. */
 import { createSocket, type SocketOptions } from 'node:dgram';
 import { createServer, isIPv6, type Server } from 'node:net';
 import type { SocketSharing } from '../transport/dns-listeners.js';
@@ -44,4 +44,28 @@ export async function detectSocketSharing(host: string): Promise<SocketSharing> 
       }
     }
   }
+}
+
+/**
+ * SO_REUSEPORT lets any process of the same user join a port whose sockets all set it, so a second
+ * `cluster-dns --workers` on the same port would silently take half the queries. Binding it once
+ * without the option first fails as one process would: EADDRINUSE while anything holds it.
+ */
+export async function assertPortFree(host: string, port: number): Promise<void> {
+  const udp = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+  await new Promise<void>((resolve, reject) => {
+    udp.once('error', reject);
+    udp.bind({ port, address: host, exclusive: true }, () => resolve());
+  }).finally(() => {
+    try {
+      udp.close();
+    } catch {
+      // never bound
+    }
+  });
+  const tcp = createServer();
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen({ port, host, exclusive: true }, () => resolve());
+  }).finally(() => new Promise<void>((resolve) => tcp.close(() => resolve())));
 }

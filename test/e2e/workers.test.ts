@@ -231,6 +231,13 @@ describe.skipIf(!hasDig && !process.env.CI)('--workers 2: one port, two processe
     await pollUntil(() => (pids.filter(alive).length === 0 ? true : undefined));
   });
 
+  it('a port another server holds is "address already in use", exit 1, with reusePort too (no silent sharing with a stranger)', async () => {
+    const first = await startCli(['--workers', '2', '--upstream', 'none']);
+    const second = execFileAsync(process.execPath, ['dist/main.js', '--workers', '2', '--port', String(first.port), '--http', 'off', '--upstream', 'none', '--log-level', 'silent']);
+    await expect(second).rejects.toMatchObject({ code: 1, stderr: `cluster-dns: cannot listen on 127.0.0.1:${first.port}: address already in use\n` });
+    expect(await dig(first.port, '+short', 'web.shop.svc.cluster.local')).toBe('10.96.0.10\n');
+  });
+
   it('a bad --workers is one line naming it, exit 2', async () => {
     await expect(execFileAsync(process.execPath, ['dist/main.js', '--workers', '0'])).rejects.toMatchObject({
       code: 2,
