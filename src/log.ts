@@ -82,7 +82,28 @@ export function writeAfterLog(logger: Logger | undefined, line: string): void {
   else process.stderr.write(line);
 }
 
-function isAsyncDestination(stream: unknown): stream is { write(line: string): boolean } {
+/**
+ * Resolves once every line written so far is on stderr, for a clean exit. The asynchronous
+ * destination is ended, which waits for a write still in flight; flushing it synchronously at exit
+ * could put the last lines ahead of that write's.
+ */
+export function closeLog(logger: Logger | undefined): Promise<void> {
+  const destination = logger ? (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] : undefined;
+  if (!isAsyncDestination(destination) || destination.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    destination.once('close', () => resolve());
+    destination.end();
+  });
+}
+
+interface AsyncDestination {
+  write(line: string): boolean;
+  end(): void;
+  once(event: 'close', listener: () => void): void;
+  readonly destroyed: boolean;
+}
+
+function isAsyncDestination(stream: unknown): stream is AsyncDestination {
   return typeof stream === 'object' && stream !== null && typeof (stream as { flushSync?: unknown }).flushSync === 'function' && typeof (stream as { write?: unknown }).write === 'function';
 }
 

@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { describeForCli, parseCommandLine, helpText, parseResolvConf, type CommandLine } from './cli-args.js';
 import { didYouMean } from './did-you-mean.js';
 import { ClusterDnsError, ConfigError } from './errors.js';
-import { createLogger, defaultLogFormat, writeAfterLog, type Logger } from './log.js';
+import { closeLog, createLogger, defaultLogFormat, writeAfterLog, type Logger } from './log.js';
 import { upstreamIsSelf } from './upstream/self-address.js';
 import { missingZonePaths, resolveOptions, type DnsServerOptions } from './options.js';
 import { createDnsServer, type DnsServer } from './server.js';
@@ -177,17 +177,15 @@ function packageVersion(): string {
 /** Flushes the log and exits; a timer makes sure a stuck flush cannot hold the process. */
 function exitNow(code: number): void {
   setTimeout(() => process.exit(code), 200).unref();
-  if (activeLogger) activeLogger.flush(() => process.exit(code));
-  else process.exit(code);
+  void closeLog(activeLogger).then(() => process.exit(code));
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    // Flush the async log destination, then exit explicitly so nothing keeps a stopped server alive.
+    // Let the async log destination finish, then exit explicitly so nothing keeps a stopped server alive.
     const exit = () => process.exit(code);
-    if (activeLogger) activeLogger.flush(() => exit());
-    else setImmediate(exit);
+    void closeLog(activeLogger).then(() => setImmediate(exit));
     setTimeout(exit, 1000).unref();
   },
   (error: unknown) => {
