@@ -1,12 +1,11 @@
-/** `cluster-dns explain NAME [TYPE]`: the answer the server would give for a name, and why, from --zones. */
+/** `cluster-dns explain NAME [TYPE]`: the answer the server would give for a name, and why, from --zones and, with --kubeconfig, the cluster. */
 import type { Writable } from 'node:stream';
 import { didYouMean } from '../did-you-mean.js';
 import { ConfigError } from '../errors.js';
-import { buildRegistry } from '../registry/build-registry.js';
-import { formatDiagnostic, hasErrors } from '../registry/diagnostics.js';
+import { formatDiagnostic } from '../registry/diagnostics.js';
 import { explainOptionsFor, type ResolvedOptions } from '../options.js';
 import { EXPLAIN_TYPES, explainName, explainType, formatExplanation } from '../resolver/explain.js';
-import { readZones } from '../sources/zones-reader.js';
+import { ClusterUnavailableError, readCommandRegistry, type CommandRegistry } from './command-registry.js';
 
 /** Checks a TYPE argument: a mnemonic we explain (`A`, `srv`), or a ConfigError with the nearest. */
 export function parseExplainType(text: string | undefined): string {
@@ -25,10 +24,15 @@ export async function runExplain(options: ResolvedOptions, args: readonly string
     err.write(`cluster-dns: ${(error as Error).message}\n`);
     return 2;
   }
-  const results = await readZones(options.zones, undefined, { maxBytes: options.maxRegistryBytes });
-  for (const r of results) for (const d of r.diagnostics) err.write(`${formatDiagnostic(d)}\n`);
-  const good = results.filter((r) => !hasErrors(r.diagnostics));
-  const { registry } = buildRegistry(good.map((r) => r.input), { clusterDomain: options.clusterDomain, ttl: options.ttl, serial: Math.floor(Date.now() / 1000) });
+  let built: CommandRegistry;
+  try {
+    built = await readCommandRegistry(options, err);
+  } catch (error) {
+    if (error instanceof ClusterUnavailableError) return 1;
+    throw error;
+  }
+  for (const d of built.fileDiagnostics) err.write(`${formatDiagnostic(d)}\n`);
+  const registry = built.registry;
   const explanation = explainName(
     registry,
     explainOptionsFor(options),

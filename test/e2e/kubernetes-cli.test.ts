@@ -113,6 +113,41 @@ describe('cluster-dns --kubeconfig against an HTTPS API server', () => {
     expect(await short(cli.port, 'local-only.shop.svc.cluster.local')).toBe('10.99.0.2\n');
   });
 
+  it('check, records and explain list the cluster once with --kubeconfig (a file still wins) and exit', async () => {
+    const { api, kubeconfig, zones } = await setup();
+    writeFileSync(join(zones, 'override.yaml'), 'namespace: shop\nservices:\n  web: { clusterIP: 10.99.0.1 }\n');
+    const run = (...args: string[]) => execFileAsync(process.execPath, ['dist/main.js', ...args, '--kubeconfig', kubeconfig, '--zones', zones, '--upstream', 'none']);
+    const check = await run('check');
+    expect(check.stdout).toBe(
+      `kubernetes service/shop/web:1: warning: metadata.name: service "web" in namespace "shop" is shadowed by the files source (${join(zones, 'override.yaml')}:3)\n` +
+        '1 file(s) and 4 object(s) from the cluster: 5 namespaces, 2 services, 1 ready endpoint addresses, 0 pods; 0 error(s), 1 warning(s)\n',
+    );
+    const records = await run('records', '--output', 'hosts');
+    expect(records.stdout).toBe(
+      '# cluster-dns records --output hosts: cluster names as /etc/hosts lines (a snapshot; rerun after changes)\n' +
+        '127.0.0.1\tns.dns.cluster.local\n' +
+        '10.1.0.5\tdb-0.db.shop.svc.cluster.local db.shop.svc.cluster.local\n' +
+        '10.99.0.1\tweb.shop.svc.cluster.local\n',
+    );
+    const explain = await run('explain', 'db-0.db.shop');
+    expect(explain.stdout).toBe(
+      [
+        'db-0.db.shop. A: NOERROR',
+        '  rule:   short-form: short form: with the search suffix svc.cluster.local it is db-0.db.shop.svc.cluster.local. (a pod in namespace default would try it), answered as a CNAME to that name',
+        '  via:    search suffix svc.cluster.local → db-0.db.shop.svc.cluster.local. (endpoint)',
+        '  from:   Service shop/db at kubernetes service/shop/db:1 (headless, 1 ready and 0 not-ready endpoint address(es))',
+        '  from:   EndpointSlice shop/db at kubernetes endpointslice/shop/db-x1:1 (db-0=10.1.0.5)',
+        '  answer:',
+        '    db-0.db.shop. 5 IN CNAME db-0.db.shop.svc.cluster.local.',
+        '    db-0.db.shop.svc.cluster.local. 5 IN A 10.1.0.5',
+        '',
+      ].join('\n'),
+    );
+    // One list of each resource per command; each command exited on its own (execFile resolved).
+    const lists = (resource: string) => api.requests.filter((r) => r.resource === resource && !r.watch).length;
+    expect([lists('services'), lists('endpointslices'), lists('namespaces')]).toEqual([3, 3, 3]);
+  });
+
   it('is not ready and answers SERVFAIL until the first sync, then ready', async () => {
     const { api, kubeconfig, zones } = await setup((a) => a.fail(500, Infinity, /endpointslices$/));
     const cli = await startCli(['--kubeconfig', kubeconfig, '--zones', zones, '--upstream', 'none']);
