@@ -122,6 +122,31 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
     }, ACK_TIMEOUT_MS);
   }
 
+  /** One snapshot encoded at a time; of those published meanwhile only the newest is kept for next. */
+  let pending: { registry: Registry; generation: number } | undefined;
+  let encoding = false;
+  async function encodeAndSend(): Promise<void> {
+    if (encoding) return;
+    encoding = true;
+    try {
+      while (pending) {
+        const current = pending;
+        pending = undefined;
+        const started = performance.now();
+        const snapshot = await encodeSnapshot(current.registry);
+        if (stopping) return;
+        latest = { type: 'snapshot', generation: current.generation, snapshot };
+        for (const slot of slots) sendSnapshot(slot, latest);
+        const bytes = snapshot.parts.reduce((sum, p) => sum + p.bytes.byteLength, snapshot.head.byteLength);
+        log.debug({ generation: current.generation, bytes, parts: snapshot.parts.length, encodeMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry sent to the workers');
+      }
+    } catch (error) {
+      log.error({ err: error }, 'registry snapshot could not be sent to the workers');
+    } finally {
+      encoding = false;
+    }
+  }
+
   function onMessage(slot: Slot, worker: Worker, message: FromWorker): void {
     if (slot.worker !== worker) return;
     switch (message.type) {
@@ -262,13 +287,10 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
       });
     },
     publish(registry: Registry) {
-      const started = performance.now();
-      const snapshot = encodeSnapshot(registry);
+      // The generation moves now, so settled() and ready() wait for this snapshot from this moment.
       generation++;
-      latest = { type: 'snapshot', generation, snapshot };
-      for (const slot of slots) sendSnapshot(slot, latest);
-      const bytes = snapshot.parts.reduce((sum, p) => sum + p.bytes.byteLength, snapshot.head.byteLength);
-      log.debug({ generation, bytes, parts: snapshot.parts.length, serializeMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry sent to the workers');
+      pending = { registry, generation };
+      void encodeAndSend();
     },
     async gather(metrics: ServerMetrics) {
       const restarts = metrics.counter('cluster_dns_worker_restarts_total', 'Worker processes (--workers) that exited and were replaced.');

@@ -1,7 +1,7 @@
 /**
  * A registry snapshot as bytes for the workers of `--workers`: serialized once in the primary
  * (v8's structured clone keeps Maps, Sets, arrays and records), whatever the number of workers, and
- * read back in each worker in parts with the event loop free between them, so a worker taking in a
+ * read back in each worker, both in parts with the event loop free between them, so a worker taking in a
  * large registry (27 MB for 10,000 services and 20,000 endpoints) keeps answering from the one it
  * has, as the publisher's sliced builds do in one process. The snapshot is swapped in only whole.
  */
@@ -18,9 +18,16 @@ export interface SnapshotBytes {
   readonly parts: readonly { readonly field: string; readonly bytes: Uint8Array }[];
 }
 
-/** The snapshot without `inputs` (those are for explain, which the primary answers), in parts. */
-export function encodeSnapshot(registry: Registry, options: { partEntries?: number } = {}): SnapshotBytes {
+const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The snapshot without `inputs` (those are for explain, which the primary answers), in parts,
+ * awaiting `pause()` between parts (default: one turn of the event loop) so the primary's HTTP and
+ * watches are not held up by a large registry.
+ */
+export async function encodeSnapshot(registry: Registry, options: { partEntries?: number; pause?: () => Promise<void> } = {}): Promise<SnapshotBytes> {
   const partEntries = options.partEntries ?? PART_ENTRIES;
+  const pause = options.pause ?? nextTurn;
   const { inputs: _inputs, ...snapshot } = registry;
   const head: Record<string, unknown> = {};
   const parts: { field: string; bytes: Uint8Array }[] = [];
@@ -31,14 +38,17 @@ export function encodeSnapshot(registry: Registry, options: { partEntries?: numb
       continue;
     }
     head[field] = value instanceof Map ? new Map() : [];
-    for (let i = 0; i < items.length; i += partEntries) parts.push({ field, bytes: serialize(items.slice(i, i + partEntries)) });
+    for (let i = 0; i < items.length; i += partEntries) {
+      await pause();
+      parts.push({ field, bytes: serialize(items.slice(i, i + partEntries)) });
+    }
   }
   return { head: serialize(head), parts };
 }
 
 /** Reads a snapshot back, awaiting `pause()` between parts (default: one turn of the event loop). */
 export async function decodeSnapshot(bytes: SnapshotBytes, options: { pause?: () => Promise<void> } = {}): Promise<Registry> {
-  const pause = options.pause ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
+  const pause = options.pause ?? nextTurn;
   const head = deserialize(bytes.head) as Record<string, unknown>;
   for (const part of bytes.parts) {
     await pause();
