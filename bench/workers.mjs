@@ -3,7 +3,7 @@
 // what publishing a large registry to the workers costs. Servers run pinned to core 0 (taskset;
 // workers inherit it), dnsperf to core 1. QPS per server core = queries completed / CPU seconds of
 // the whole process group (primary and workers). Needs dnsperf and taskset; `npm run build` first.
-//   node bench/workers.mjs            (BENCH_SECONDS=8 BENCH_REPS=3 BENCH_MIX=realistic)
+//   node bench/workers.mjs   (BENCH_SECONDS=8 BENCH_REPS=3 BENCH_MIX=realistic BENCH_PARTS=throughput,registration)
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
@@ -48,11 +48,13 @@ const cpuTicks = (pid) => {
 const groupTicks = (pid) => processTree(pid).reduce((sum, p) => sum + cpuTicks(p), 0);
 const groupRssMiB = (pid) => processTree(pid).reduce((sum, p) => sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))[1]) / 1024, 0);
 
-async function start(file, workers) {
+async function start(file, workers, logLevel = 'silent') {
   const port = await freePort();
   const http = await freePort();
   // taskset on the primary: node:cluster's workers inherit the affinity, so all share core 0.
-  const child = spawn('taskset', ['-c', '0', process.execPath, 'dist/main.js', '--zones', file, '--port', String(port), '--http', `127.0.0.1:${http}`, '--upstream', 'none', '--log-level', 'silent', '--watch', 'false', '--workers', String(workers)], { stdio: 'ignore' });
+  const child = spawn('taskset', ['-c', '0', process.execPath, 'dist/main.js', '--zones', file, '--port', String(port), '--http', `127.0.0.1:${http}`, '--upstream', 'none', '--log-level', logLevel, '--log-format', 'json', '--watch', 'false', '--workers', String(workers)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (chunk) => (log += chunk));
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
     try {
@@ -62,7 +64,7 @@ async function start(file, workers) {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { child, pid: child.pid, port, http };
+  return { child, pid: child.pid, port, http, log: () => log };
 }
 
 async function stop(server) {
@@ -120,7 +122,7 @@ async function measure(set, workers) {
 
 /** A registration on a running server: the build, and with workers the snapshot to each and the acks. */
 async function registrationMs(set, workers) {
-  const server = await start(set.files.json, workers);
+  const server = await start(set.files.json, workers, 'debug');
   try {
     const times = [];
     for (let i = 0; i < 5; i++) {
@@ -129,7 +131,9 @@ async function registrationMs(set, workers) {
       if (res.status !== 200) throw new Error(`registration: ${res.status}`);
       times.push(performance.now() - t);
     }
-    return times.sort((a, b) => a - b)[2];
+    const field = (msg, key) => [...server.log().matchAll(new RegExp(`"${key}":([\\d.]+)[^\\n]*"msg":"${msg}"`, 'g'))].map((m) => Number(m[1]));
+    const rss = processTree(server.pid).map((p) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))[1]) / 1024);
+    return { rss, ms: median(times), builds: field('registry rebuilt', 'durationMs'), bytes: field('registry sent to the workers', 'bytes'), encodeMs: field('registry sent to the workers', 'encodeMs'), readMs: field('registry received', 'readMs') };
   } finally {
     await stop(server);
   }
@@ -141,9 +145,24 @@ const fmt = (n) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(1));
 async function main() {
   console.log(`node ${process.version}, ${cpus()[0].model}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const sets = writeBenchFiles(WORK);
+  const parts = (process.env.BENCH_PARTS ?? 'throughput,registration').split(',');
+  if (parts.includes('throughput')) await throughput(sets);
+  if (parts.includes('registration')) {
+    const one = await registrationMs(sets.large, 1);
+    const two = await registrationMs(sets.large, 2);
+    console.log(`\nlarge registry, one registration (POST until every process serves it), median of 5: 1 process ${one.ms.toFixed(0)} ms (build ${median(one.builds).toFixed(0)} ms), --workers 2 ${two.ms.toFixed(0)} ms (build ${median(two.builds).toFixed(0)} ms; snapshot ${(median(two.bytes) / 1e6).toFixed(1)} MB, encoded in ${median(two.encodeMs).toFixed(0)} ms, read by a worker in ${median(two.readMs).toFixed(0)} ms, both workers on the one core); RSS MiB: 1 process ${one.rss.map((r) => r.toFixed(0)).join(' + ')}, --workers 2 ${two.rss.map((r) => r.toFixed(0)).join(' + ')} (primary + workers)`);
+  }
+  console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+async function throughput(sets) {
   const rows = { 1: [], 2: [] };
   for (let rep = 0; rep < REPS; rep++) {
-    for (const workers of rep % 2 ? [2, 1] : [1, 2]) rows[workers].push(await measure(sets.small, workers));
+    for (const workers of rep % 2 ? [2, 1] : [1, 2]) {
+      const r = await measure(sets.small, workers);
+      rows[workers].push(r);
+      console.log(`  rep ${rep + 1}, --workers ${workers}: ${fmt(r.perCore)} per core, ${fmt(r.qps)} QPS (load average ${loadavg()[0].toFixed(2)})`);
+    }
   }
   console.log(`\nsmall registry, ${MIX} mix, ${SECONDS} s, medians of ${REPS} (range), every process on core 0, dnsperf on core 1:`);
   console.log('| processes on core 0 | QPS per server core | QPS | lost | wrong / checked | split over workers | RSS MiB (all) |');
@@ -151,16 +170,12 @@ async function main() {
   for (const workers of [1, 2]) {
     const r = rows[workers];
     const per = r.map((x) => x.perCore);
-    console.log(`| ${workers === 1 ? '1 (--workers 1)' : 'primary + 2 workers (--workers 2)'} | ${fmt(median(per))} (${fmt(Math.min(...per))}–${fmt(Math.max(...per))}) | ${fmt(median(r.map((x) => x.qps)))} | ${r.reduce((s, x) => s + x.lost, 0)} | ${r.reduce((s, x) => s + x.wrong, 0)} / ${r.reduce((s, x) => s + x.checked, 0)} | ${r.map((x) => x.split.join('/')).join(', ')} | ${median(r.map((x) => x.rssMiB)).toFixed(0)} |`);
+    console.log(`| ${workers === 1 ? '1 (--workers 1)' : 'primary + 2 workers (--workers 2)'} | ${fmt(median(per))} (${fmt(Math.min(...per))}–${fmt(Math.max(...per))}) | ${fmt(median(r.map((x) => x.qps)))} | ${r.reduce((s, x) => s + x.lost, 0)} | ${r.reduce((s, x) => s + x.wrong, 0)} / ${r.reduce((s, x) => s + x.checked, 0)} | ${workers > 1 ? r.map((x) => x.split.join('/')).join(', ') : '—'} | ${median(r.map((x) => x.rssMiB)).toFixed(0)} |`);
   }
   const overhead = 1 - median(rows[2].map((x) => x.perCore)) / median(rows[1].map((x) => x.perCore));
-  console.log(`\ncost of two workers on one core: ${(overhead * 100).toFixed(1)} % of QPS per core`);
-  if ((process.env.BENCH_SIZES ?? 'small,large').includes('large')) {
-    const one = await registrationMs(sets.large, 1);
-    const two = await registrationMs(sets.large, 2);
-    console.log(`large registry, one registration (POST until served), median of 5: 1 process ${one.toFixed(0)} ms, --workers 2 ${two.toFixed(0)} ms`);
-  }
-  console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  // Runs of one repetition are back to back: their ratio is less exposed to a machine drifting.
+  const paired = rows[2].map((x, i) => 1 - x.perCore / rows[1][i].perCore);
+  console.log(`\ncost of two workers on one core: ${(overhead * 100).toFixed(1)} % of QPS per core (medians); per repetition ${paired.map((p) => `${(p * 100).toFixed(1)} %`).join(', ')}, median ${(median(paired) * 100).toFixed(1)} %`);
 }
 
 main().catch((error) => {
