@@ -2,16 +2,11 @@
 import type { Writable } from 'node:stream';
 import { formatDiagnostic } from '../registry/diagnostics.js';
 import type { ResolvedOptions } from '../options.js';
-import { ClusterUnavailableError, readCommandRegistry, type CommandRegistry } from './command-registry.js';
+import { readCommandRegistry } from './command-registry.js';
 
 export async function runCheck(options: ResolvedOptions, out: Writable, err: Writable = process.stderr): Promise<number> {
-  let built: CommandRegistry;
-  try {
-    built = await readCommandRegistry(options, err);
-  } catch (error) {
-    if (error instanceof ClusterUnavailableError) return 1;
-    throw error;
-  }
+  const built = await readCommandRegistry(options, err);
+  if (!built) return 1;
   const all = [...built.fileDiagnostics, ...built.diagnostics];
   for (const d of all) out.write(`${formatDiagnostic(d)}\n`);
   const errors = all.filter((d) => d.severity === 'error').length;

@@ -25,15 +25,18 @@ export interface CommandRegistry extends BuildResult {
   readonly clusterObjects: number | undefined;
 }
 
-export class ClusterUnavailableError extends Error {}
-
-export async function readCommandRegistry(options: ResolvedOptions, err: Writable, timeoutMs = CLUSTER_LIST_TIMEOUT_MS): Promise<CommandRegistry> {
+/**
+ * Reads the files and, with a cluster configured, lists it once; undefined when the cluster gave no
+ * complete list in time (the reason is already on `err`: the command exits 1).
+ */
+export async function readCommandRegistry(options: ResolvedOptions, err: Writable, timeoutMs = CLUSTER_LIST_TIMEOUT_MS): Promise<CommandRegistry | undefined> {
   const results = await readZones(options.zones, undefined, { maxBytes: options.maxRegistryBytes });
   const fileDiagnostics = results.flatMap((r) => r.diagnostics);
   const inputs: SourcedInput[] = results.filter((r) => !hasErrors(r.diagnostics)).map((r) => ({ ...r.input, source: 'files' }));
   let clusterObjects: number | undefined;
   if (options.kubernetes) {
     const listed = await listClusterOnce(options, err, timeoutMs);
+    if (!listed) return undefined;
     clusterObjects = listed.length;
     for (const input of listed) inputs.push({ ...input, source: KUBERNETES_SOURCE_ID });
   }
@@ -50,9 +53,9 @@ export async function readCommandRegistry(options: ResolvedOptions, err: Writabl
 /**
  * Starts the Kubernetes source with a sink that only collects, waits for its first sync (every
  * resource listed once), stops it and returns the objects. Errors on the way are logged by the
- * source (never a credential); no sync within `timeoutMs` is a ClusterUnavailableError.
+ * source (never a credential); no sync within `timeoutMs` is one line on `err` and undefined.
  */
-async function listClusterOnce(options: ResolvedOptions, err: Writable, timeoutMs: number): Promise<RegistryInput[]> {
+async function listClusterOnce(options: ResolvedOptions, err: Writable, timeoutMs: number): Promise<RegistryInput[] | undefined> {
   const kube = resolveKubernetesOptions(options.kubernetes!);
   // Warnings and errors only: a command's stdout is its output, its stderr says what went wrong.
   const log = createLogger({ level: options.logLevel === 'info' ? 'warn' : options.logLevel, format: defaultLogFormat(process.stderr.isTTY === true) });
@@ -78,7 +81,7 @@ async function listClusterOnce(options: ResolvedOptions, err: Writable, timeoutM
     const outcome = await Promise.race([sync.then(() => 'synced' as const), timeout]);
     if (outcome === 'timeout') {
       err.write(`cluster-dns: the Kubernetes API at ${kube.connection.server} gave no complete list within ${Math.round(timeoutMs / 1000)} s (see the errors above)\n`);
-      throw new ClusterUnavailableError(`no complete list from ${kube.connection.server}`);
+      return undefined;
     }
     return [...objects.values()];
   } finally {

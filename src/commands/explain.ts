@@ -5,7 +5,7 @@ import { ConfigError } from '../errors.js';
 import { formatDiagnostic } from '../registry/diagnostics.js';
 import { explainOptionsFor, type ResolvedOptions } from '../options.js';
 import { EXPLAIN_TYPES, explainName, explainType, formatExplanation } from '../resolver/explain.js';
-import { ClusterUnavailableError, readCommandRegistry, type CommandRegistry } from './command-registry.js';
+import { readCommandRegistry } from './command-registry.js';
 
 /** Checks a TYPE argument: a mnemonic we explain (`A`, `srv`), or a ConfigError with the nearest. */
 export function parseExplainType(text: string | undefined): string {
@@ -24,13 +24,8 @@ export async function runExplain(options: ResolvedOptions, args: readonly string
     err.write(`cluster-dns: ${(error as Error).message}\n`);
     return 2;
   }
-  let built: CommandRegistry;
-  try {
-    built = await readCommandRegistry(options, err);
-  } catch (error) {
-    if (error instanceof ClusterUnavailableError) return 1;
-    throw error;
-  }
+  const built = await readCommandRegistry(options, err);
+  if (!built) return 1;
   for (const d of built.fileDiagnostics) err.write(`${formatDiagnostic(d)}\n`);
   const registry = built.registry;
   const explanation = explainName(

@@ -3,16 +3,11 @@ import type { Writable } from 'node:stream';
 import { formatDiagnostic, hasErrors } from '../registry/diagnostics.js';
 import { nameServerAddresses, type ResolvedOptions } from '../options.js';
 import { formatHostsFile, formatRecordTable, listRecords } from '../resolver/list-records.js';
-import { ClusterUnavailableError, readCommandRegistry, type CommandRegistry } from './command-registry.js';
+import { readCommandRegistry } from './command-registry.js';
 
 export async function runRecords(options: ResolvedOptions, output: 'table' | 'json' | 'hosts', out: Writable, err: Writable): Promise<number> {
-  let built: CommandRegistry;
-  try {
-    built = await readCommandRegistry(options, err);
-  } catch (error) {
-    if (error instanceof ClusterUnavailableError) return 1;
-    throw error;
-  }
+  const built = await readCommandRegistry(options, err);
+  if (!built) return 1;
   for (const d of built.fileDiagnostics) err.write(`${formatDiagnostic(d)}\n`);
   const registry = built.registry;
   const rows = listRecords(registry, { podMode: options.pods, nameServerAddresses: nameServerAddresses(options.host) });
