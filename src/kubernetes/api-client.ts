@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { tunnelingAgent } from './proxy-tunnel.js';
 import { ConfigError } from '../errors.js';
 import type { ClusterConnection, PemSource } from './kubeconfig.js';
 import type { AuthMaterial, CredentialSource } from './credentials.js';
@@ -81,18 +82,18 @@ export function createApiClient(connection: ClusterConnection, options: ApiClien
 
   /** One keep-alive agent; rebuilt only when an exec plugin hands out a different client certificate. */
   function agentFor(auth: AuthMaterial): HttpAgent | HttpsAgent {
-    if (!secure) return (agent ??= new HttpAgent({ keepAlive: true }));
+    if (!secure) return (agent ??= connection.proxyUrl ? tunnelingAgent(connection.proxyUrl, false, {}) : new HttpAgent({ keepAlive: true }));
     if (agent && agentCert === auth.clientCertificate) return agent;
     agent?.destroy();
     agentCert = auth.clientCertificate;
-    agent = new HttpsAgent({
-      keepAlive: true,
+    const tlsOptions = {
       ...(tls.ca ? { ca: tls.ca } : {}),
       cert: auth.clientCertificate ?? tls.cert,
       key: auth.clientKey ?? tls.key,
       rejectUnauthorized: !connection.insecureSkipTlsVerify,
       ...(connection.tlsServerName ? { servername: connection.tlsServerName } : {}),
-    });
+    };
+    agent = connection.proxyUrl ? tunnelingAgent(connection.proxyUrl, true, tlsOptions) : new HttpsAgent({ keepAlive: true, ...tlsOptions });
     return agent;
   }
 

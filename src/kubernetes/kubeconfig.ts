@@ -5,6 +5,7 @@
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { checkProxyUrl } from './proxy-settings.js';
 import { isRecord } from '../sources/field-checks.js';
 import { parseRegistryText } from '../sources/yaml-documents.js';
 
@@ -44,6 +45,8 @@ export interface ClusterConnection {
   readonly credentials: Credentials;
   /** The context's namespace (informational; we watch every namespace unless told otherwise). */
   readonly namespace: string | undefined;
+  /** An http:// proxy reached with CONNECT: the cluster's `proxy-url`, else HTTPS_PROXY less NO_PROXY. Never logged (it may hold a password). */
+  readonly proxyUrl?: string;
 }
 
 export interface KubeconfigFile {
@@ -113,7 +116,7 @@ export function parseKubeconfig(files: readonly KubeconfigFile[], context?: stri
     throw new ConfigError(`${at('server')}: ${JSON.stringify(server)} is not a URL`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`${at('server')}: ${JSON.stringify(server)} is not an http(s) URL`);
-  if (c['proxy-url'] !== undefined) throw new ConfigError(`${at('proxy-url')}: proxies are not supported`);
+  const proxyUrl = c['proxy-url'] === undefined || c['proxy-url'] === '' ? undefined : checkProxyUrl(String(c['proxy-url']), at('proxy-url'));
   const baseDir = dirname(cluster.file);
   const userBaseDir = user ? dirname(user.file) : baseDir;
   return {
@@ -126,6 +129,7 @@ export function parseKubeconfig(files: readonly KubeconfigFile[], context?: stri
     clientKey: user ? pem(user.value, 'client-key', userBaseDir, (f) => `kubeconfig ${user.file}: ${user.field}.${f}`) : undefined,
     credentials: user ? credentialsOf(user, userBaseDir) : { kind: 'none' },
     namespace: optionalString(ctx.value.namespace, `kubeconfig ${ctx.file}: ${ctx.field}.namespace`),
+    ...(proxyUrl ? { proxyUrl } : {}),
   };
 }
 

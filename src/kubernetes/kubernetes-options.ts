@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { checkProxyUrl, proxyFromEnvironment } from './proxy-settings.js';
 import { parseKubeconfig, type ClusterConnection, type KubeconfigFile } from './kubeconfig.js';
 
 /** Where Kubernetes mounts a pod's service-account token, CA and namespace. */
@@ -46,7 +47,11 @@ export function resolveKubernetesOptions(options: KubernetesOptions, env: NodeJS
     if (!DNS_LABEL.test(ns)) throw new ConfigError(`namespaces: "${ns}" is not a namespace name (RFC 1123 label)`);
   }
   const labelSelector = options.labels?.trim() ? checkLabelSelector(options.labels.trim()) : undefined;
-  return { connection: resolveConnection(options, env), namespaces, labelSelector };
+  const connection = resolveConnection(options, env);
+  // As client-go: without a proxy-url, HTTPS_PROXY/HTTP_PROXY less NO_PROXY (loopback never).
+  const proxyUrl = connection.proxyUrl ?? proxyFromEnvironment(connection.server, env);
+  if (proxyUrl !== undefined) checkProxyUrl(proxyUrl, connection.proxyUrl ? 'proxy-url' : 'HTTPS_PROXY');
+  return { connection: proxyUrl ? { ...connection, proxyUrl } : connection, namespaces, labelSelector };
 }
 
 function resolveConnection(options: KubernetesOptions, env: NodeJS.ProcessEnv): ClusterConnection {
