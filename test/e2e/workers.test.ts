@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { dig, execFileAsync, hasDig, startCli, type RunningCli } from '../helpers/cli.js';
 import { buildQuery, decodeReply, queryTcp, sendUdp } from '../helpers/dns-client.js';
 import { pollUntil } from '../helpers/poll.js';
+import { questionOf, reply, rr, startFakeUpstream } from '../helpers/fake-upstream.js';
 
 /** The HTTP port from the primary's "listening" line. */
 function httpPort(cli: RunningCli): number {
@@ -170,6 +171,19 @@ describe.skipIf(!hasDig && !process.env.CI)('--workers 2: one port, two processe
     expect(burst.map((r) => r.status)).toEqual(Array(12).fill(200));
     expect(await askEveryWorker(cli, 's.burst-11.svc.cluster.local')).toEqual(new Set(['NOERROR s.burst-11.svc.cluster.local. 5 IN A 10.96.10.12']));
     expect(await askEveryWorker(cli, 's.burst-0.svc.cluster.local')).toEqual(new Set(['NOERROR s.burst-0.svc.cluster.local. 5 IN A 10.96.10.1']));
+  });
+
+  it('forwards from each worker with its own upstream client and reply cache; the primary adds up their forward and cache series', async () => {
+    const upstream = await startFakeUpstream((q) => reply(q, { answer: [rr(questionOf(q).name, 1, 300, [192, 0, 2, 10])] }));
+    const cli = await startCli(['--workers', '2', '--upstream', `127.0.0.1:${upstream.port}`]);
+    expect(await askEveryWorker(cli, 'www.example.org')).toEqual(new Set(['NOERROR www.example.org. 300 IN A 192.0.2.10']));
+    // One upstream query per worker: each has its own cache (and shares queries in flight).
+    expect(upstream.queries.filter((q) => q.name === 'www.example.org')).toHaveLength(2);
+    const text = await metricsText(httpPort(cli));
+    expect(text).toMatch(new RegExp(`^coredns_forward_requests_total\\{to="127\\.0\\.0\\.1:${upstream.port}"\\} 2$`, 'm'));
+    expect(sum(text, 'coredns_cache_entries')).toBe(2);
+    expect(sum(text, 'coredns_cache_hits_total')).toBeGreaterThan(0);
+    expect(text.match(/^# TYPE coredns_forward_requests_total counter$/gm)).toHaveLength(1);
   });
 
   it('replaces a worker killed with SIGKILL; it gets the current registry and answers; counters do not go backwards', async () => {
