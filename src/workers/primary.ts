@@ -35,6 +35,16 @@ const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 const HEALTHY_AFTER_MS = 10_000;
 
+/**
+ * After a worker exits: how many crashes in a row its slot has now, and how long to wait before
+ * the replacement. A worker that ran HEALTHY_AFTER_MS is replaced at once (a one-off crash); one
+ * that keeps dying soon after it starts waits 0.5 s, 1 s, 2 s … 30 s, so a crash loop cannot spin.
+ */
+export function restartDelay(previousFailures: number, upMs: number): { failures: number; delayMs: number } {
+  const failures = upMs >= HEALTHY_AFTER_MS ? 1 : previousFailures + 1;
+  return { failures, delayMs: failures <= 1 ? 0 : Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (failures - 2)) };
+}
+
 interface Slot {
   readonly index: number;
   worker: Worker | undefined;
@@ -193,8 +203,8 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
     checkSettled();
     if (stopping) return;
     const upMs = Date.now() - slot.startedAt;
-    slot.failures = upMs >= HEALTHY_AFTER_MS ? 1 : slot.failures + 1;
-    const delayMs = slot.failures <= 1 ? 0 : Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (slot.failures - 2));
+    const { failures, delayMs } = restartDelay(slot.failures, upMs);
+    slot.failures = failures;
     log.error({ worker: slot.index, pid: worker.process.pid, code, signal, upMs, restartInMs: delayMs }, 'worker exited; starting a replacement');
     restartCount++;
     slot.restartTimer = setTimeout(() => {
