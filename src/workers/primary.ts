@@ -245,7 +245,9 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
             clearTimeout(kill);
             resolve();
           });
-          send(worker, { type: 'stop' });
+          // A worker that has not said hello yet cannot hear "stop" and has nothing to finish.
+          if (slot.hello) send(worker, { type: 'stop' });
+          else worker.process.kill('SIGKILL');
         }),
       );
     }
