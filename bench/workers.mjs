@@ -133,7 +133,7 @@ async function registrationMs(set, workers) {
     }
     const field = (msg, key) => [...server.log().matchAll(new RegExp(`"${key}":([\\d.]+)[^\\n]*"msg":"${msg}"`, 'g'))].map((m) => Number(m[1]));
     const rss = processTree(server.pid).map((p) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))[1]) / 1024);
-    return { rss, ms: median(times), builds: field('registry rebuilt', 'durationMs'), bytes: field('registry sent to the workers', 'bytes'), encodeMs: field('registry sent to the workers', 'encodeMs'), readMs: field('registry received', 'readMs') };
+    return { rss, ms: median(times), builds: field('registry rebuilt', 'durationMs'), bytes: field('registry encoded for the workers', 'bytes'), encodeMs: field('registry encoded for the workers', 'encodeMs'), sentBytes: field('registry snapshot sent', 'bytes'), readMs: field('registry received', 'readMs') };
   } finally {
     await stop(server);
   }
@@ -150,7 +150,7 @@ async function main() {
   if (parts.includes('registration')) {
     const one = await registrationMs(sets.large, 1);
     const two = await registrationMs(sets.large, 2);
-    console.log(`\nlarge registry, one registration (POST until every process serves it), median of 5: 1 process ${one.ms.toFixed(0)} ms (build ${median(one.builds).toFixed(0)} ms), --workers 2 ${two.ms.toFixed(0)} ms (build ${median(two.builds).toFixed(0)} ms; snapshot ${(median(two.bytes) / 1e6).toFixed(1)} MB, encoded in ${median(two.encodeMs).toFixed(0)} ms, read by a worker in ${median(two.readMs).toFixed(0)} ms, both workers on the one core); RSS MiB: 1 process ${one.rss.map((r) => r.toFixed(0)).join(' + ')}, --workers 2 ${two.rss.map((r) => r.toFixed(0)).join(' + ')} (primary + workers)`);
+    console.log(`\nlarge registry, one registration (POST until every process serves it), median of 5: 1 process ${one.ms.toFixed(0)} ms (build ${median(one.builds).toFixed(0)} ms), --workers 2 ${two.ms.toFixed(0)} ms (build ${median(two.builds).toFixed(0)} ms; snapshot ${(median(two.bytes) / 1e6).toFixed(1)} MB encoded in ${median(two.encodeMs).toFixed(0)} ms; sent to a worker: ${(two.sentBytes[0] / 1e6).toFixed(1)} MB at start, then a median of ${(median(two.sentBytes.slice(2)) / 1e3).toFixed(0)} kB per change, read in ${median(two.readMs.slice(2)).toFixed(0)} ms; both workers on the one core); RSS MiB: 1 process ${one.rss.map((r) => r.toFixed(0)).join(' + ')}, --workers 2 ${two.rss.map((r) => r.toFixed(0)).join(' + ')} (primary + workers)`);
   }
   console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }

@@ -14,7 +14,7 @@ import { resolveOptions } from '../options.js';
 import type { Registry } from '../registry/registry.js';
 import { createRoleServer, type CreateDnsServerOptions, type DnsServer, type ServerAddresses } from '../server.js';
 import type { DnsListeners, SocketSharing } from '../transport/dns-listeners.js';
-import { encodeSnapshot } from './snapshot-transfer.js';
+import { bytesFor, chunkIds, encodeSnapshot, type EncodedSnapshot } from './snapshot-transfer.js';
 import { assertPortFree, detectSocketSharing } from './socket-sharing.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './worker-messages.js';
 
@@ -53,6 +53,11 @@ interface Slot {
   listening: boolean;
   /** The latest snapshot generation this slot's worker acknowledged. */
   acked: number;
+  /** The chunks of the snapshot it acknowledged: what it need not be sent again. */
+  known: ReadonlySet<string>;
+  /** The generation sent and not yet acknowledged (0: none), and its chunks. */
+  inFlight: number;
+  inFlightChunks: ReadonlySet<string>;
   startedAt: number;
   /** Crashes in a row (for the backoff). */
   failures: number;
@@ -70,14 +75,14 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
   const entry = workersOptions.workerEntry ?? fileURLToPath(new URL('./worker-process.js', import.meta.url));
   const serverLabel = `dns://${options.host}:${options.port}`;
   const slots: Slot[] = Array.from({ length: count }, (_, i) => ({
-    index: i + 1, worker: undefined, hello: false, listening: false, acked: 0, startedAt: 0, failures: 0, restartTimer: undefined, ackTimer: undefined, retire: false,
+    index: i + 1, worker: undefined, hello: false, listening: false, acked: 0, known: new Set(), inFlight: 0, inFlightChunks: new Set(), startedAt: 0, failures: 0, restartTimer: undefined, ackTimer: undefined, retire: false,
   }));
   let sharing: SocketSharing = 'cluster';
   /** The port every worker after the first binds (the first may have asked for port 0). */
   let bindPort = options.port;
   let addresses: ServerAddresses | undefined;
   let generation = 0;
-  let latest: Extract<ToWorker, { type: 'snapshot' }> | undefined;
+  let latest: { generation: number; encoded: EncodedSnapshot } | undefined;
   let stopping = false;
   let settleWaiters: { generation: number; resolve: () => void }[] = [];
   let reportSeq = 0;
@@ -102,6 +107,8 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
     slot.hello = false;
     slot.listening = false;
     slot.acked = 0;
+    slot.known = new Set();
+    slot.inFlight = 0;
     slot.startedAt = Date.now();
     worker.on('message', (message: FromWorker) => onMessage(slot, worker, message));
     worker.on('exit', (code, signal) => onExit(slot, worker, code, signal));
@@ -114,11 +121,17 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
     if (worker.isConnected()) worker.send(message);
   }
 
-  function sendSnapshot(slot: Slot, message: Extract<ToWorker, { type: 'snapshot' }>): void {
+  /** Sends the latest snapshot, less the chunks the worker holds, unless one is in flight to it. */
+  function sendSnapshot(slot: Slot): void {
     const worker = slot.worker;
-    if (!worker || !slot.hello) return; // sent on its hello instead
-    send(worker, message);
-    if (!slot.ackTimer) armAckTimer(slot, worker);
+    if (!worker || !slot.hello || !latest || slot.inFlight !== 0 || slot.acked >= latest.generation) return;
+    const snapshot = bytesFor(latest.encoded, slot.known);
+    send(worker, { type: 'snapshot', generation: latest.generation, snapshot });
+    slot.inFlight = latest.generation;
+    slot.inFlightChunks = chunkIds(latest.encoded);
+    log.debug({ worker: slot.index, generation: latest.generation, chunks: snapshot.chunks.size, bytes: [...snapshot.chunks.values()].reduce((n, b) => n + b.byteLength, snapshot.head.byteLength) }, 'registry snapshot sent');
+    clearTimeout(slot.ackTimer);
+    armAckTimer(slot, worker);
   }
 
   /** Behind the latest snapshot with no ack for ACK_TIMEOUT_MS: hung, so replaced. Any ack restarts the clock. */
@@ -143,12 +156,12 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
         const current = pending;
         pending = undefined;
         const started = performance.now();
-        const snapshot = await encodeSnapshot(current.registry);
+        const encoded = await encodeSnapshot(current.registry);
         if (stopping) return;
-        latest = { type: 'snapshot', generation: current.generation, snapshot };
-        for (const slot of slots) sendSnapshot(slot, latest);
-        const bytes = snapshot.parts.reduce((sum, p) => sum + p.bytes.byteLength, snapshot.head.byteLength);
-        log.debug({ generation: current.generation, bytes, parts: snapshot.parts.length, encodeMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry sent to the workers');
+        latest = { generation: current.generation, encoded };
+        const bytes = [...encoded.chunks.values()].reduce((sum, b) => sum + b.byteLength, encoded.head.byteLength);
+        log.debug({ generation: current.generation, bytes, chunks: encoded.chunks.size, encodeMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry encoded for the workers');
+        for (const slot of slots) sendSnapshot(slot);
       }
     } catch (error) {
       log.error({ err: error }, 'registry snapshot could not be sent to the workers');
@@ -164,7 +177,7 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
         // IPC messages sent before the worker's listener is up would be lost: configure it now.
         slot.hello = true;
         send(worker, { type: 'start', config: configFor(slot) });
-        if (latest) sendSnapshot(slot, latest);
+        sendSnapshot(slot);
         return;
       case 'listening': {
         slot.listening = true;
@@ -181,10 +194,19 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
         return;
       case 'ack':
         slot.acked = Math.max(slot.acked, message.generation);
+        if (message.generation === slot.inFlight) {
+          slot.known = slot.inFlightChunks;
+          slot.inFlight = 0;
+        }
         clearTimeout(slot.ackTimer);
         slot.ackTimer = undefined;
-        if (slot.acked < generation) armAckTimer(slot, worker);
         checkSettled();
+        sendSnapshot(slot); // the newest, if it moved on meanwhile
+        return;
+      case 'resync':
+        slot.known = new Set();
+        slot.inFlight = 0;
+        sendSnapshot(slot);
         return;
       case 'report':
         reportWaiters.get(message.id)?.(message.report);

@@ -22,7 +22,9 @@ export type ToWorker =
   | { readonly type: 'start'; readonly config: WorkerConfig }
   /**
    * A published registry snapshot, serialized once in the primary whatever the number of workers
-   * (snapshot-transfer.ts; without `inputs`, which only explain reads, in the primary).
+   * (snapshot-transfer.ts; without `inputs`, which only explain reads, in the primary), with only
+   * the chunks this worker does not hold from the snapshot it last acknowledged. One at a time:
+   * the next is sent when this one is acknowledged.
    */
   | { readonly type: 'snapshot'; readonly generation: number; readonly snapshot: SnapshotBytes }
   /** Asks for the worker's metrics; answered with a `report` of the same id. */
@@ -38,4 +40,6 @@ export type FromWorker =
   | { readonly type: 'failed'; readonly message: string; readonly code: string | undefined }
   /** The snapshot of this generation is the one queries are answered from now. */
   | { readonly type: 'ack'; readonly generation: number }
+  /** A chunk was neither sent nor held (it should not happen): send the whole snapshot. */
+  | { readonly type: 'resync'; readonly generation: number }
   | { readonly type: 'report'; readonly id: number; readonly report: PeerReport };

@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../log.js';
 import { createServerMetrics } from '../http/metrics.js';
 import { createRegistryRef } from '../registry/registry-ref.js';
 import { createRoleServer, type DnsServer } from '../server.js';
-import { decodeSnapshot } from './snapshot-transfer.js';
+import { decodeSnapshot, MissingChunkError, type ChunkStore } from './snapshot-transfer.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './worker-messages.js';
 
 const send = (message: FromWorker): void => {
@@ -58,12 +58,12 @@ async function start(config: WorkerConfig): Promise<void> {
 }
 
 /**
- * One snapshot is read at a time; of those that arrive meanwhile only the newest is kept for next.
- * Reading always finishes, so a worker makes progress even when snapshots come faster than it
- * reads them (a large registry under constant churn), skipping the ones already outdated.
+ * One snapshot is read at a time (the primary sends the next only after the ack); the chunks of
+ * the one served are kept for the next, which is sent without them.
  */
 let reading = false;
 let next: Extract<ToWorker, { type: 'snapshot' }> | undefined;
+let store: ChunkStore = new Map();
 
 async function takeSnapshot(message: Extract<ToWorker, { type: 'snapshot' }>): Promise<void> {
   next = message;
@@ -74,11 +74,21 @@ async function takeSnapshot(message: Extract<ToWorker, { type: 'snapshot' }>): P
       const current = next;
       next = undefined;
       const started = performance.now();
-      const snapshot = await decodeSnapshot(current.snapshot);
+      let decoded: Awaited<ReturnType<typeof decodeSnapshot>>;
+      try {
+        decoded = await decodeSnapshot(current.snapshot, store);
+      } catch (error) {
+        if (!(error instanceof MissingChunkError)) throw error;
+        logger?.warn({ err: error, generation: current.generation }, 'registry snapshot incomplete; asking for all of it');
+        store = new Map();
+        send({ type: 'resync', generation: current.generation });
+        continue;
+      }
+      store = decoded.store;
       // Swapped whole, as the publisher does in one process: a query sees the old or the new one.
-      registry.swap(snapshot);
+      registry.swap(decoded.registry);
       send({ type: 'ack', generation: current.generation });
-      logger?.debug({ generation: current.generation, parts: current.snapshot.parts.length, readMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry received');
+      logger?.debug({ generation: current.generation, chunksSent: current.snapshot.chunks.size, chunks: store.size, readMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry received');
     }
   } finally {
     reading = false;

@@ -1,42 +1,51 @@
-/** A registry snapshot sent to --workers workers answers exactly as the one it was serialized from. */
+/** A registry snapshot sent to --workers workers answers exactly as the one it was serialized from, and a change moves only the chunks it touches. */
 import { describe, expect, it } from 'vitest';
-import { buildRegistry } from '../../../src/registry/build-registry.js';
+import { buildRegistry, type SourcedInput } from '../../../src/registry/build-registry.js';
 import { createRegistryRef } from '../../../src/registry/registry-ref.js';
 import { createResolver } from '../../../src/resolver/create-resolver.js';
 import { listRecords } from '../../../src/resolver/list-records.js';
 import type { Registry } from '../../../src/registry/registry.js';
 import { readZones } from '../../../src/sources/zones-reader.js';
-import { decodeSnapshot, encodeSnapshot } from '../../../src/workers/snapshot-transfer.js';
+import { bytesFor, chunkIds, decodeSnapshot, encodeSnapshot, MissingChunkError } from '../../../src/workers/snapshot-transfer.js';
 import { queryObject } from '../../helpers/query-object.js';
+import { clusterIpService, headlessService } from '../../helpers/test-source.js';
 
 const resolverOptions = { zone: 'cluster.local', podMode: 'verified' as const, defaultNamespace: 'shop', nameServerAddresses: ['127.0.0.1'] };
+const build = (inputs: SourcedInput[]): Registry => buildRegistry(inputs, { clusterDomain: 'cluster.local', ttl: 5, serial: 42 }).registry;
 
 async function zonesRegistry(): Promise<Registry> {
   const files = await readZones(['zones']);
-  return buildRegistry(files.map((f) => ({ ...f.input, source: 'files' })), { clusterDomain: 'cluster.local', ttl: 5, serial: 42 }).registry;
+  return build(files.map((f) => ({ ...f.input, source: 'files' })));
 }
 
-describe('snapshot transfer to workers (v8 structured clone, read back in parts)', () => {
-  it('drops inputs and keeps everything a query reads, large Maps and arrays split into parts', async () => {
+/** 600 ClusterIP services and 30 headless ones in 30 namespaces, plus `extra`. */
+function bigRegistry(extra: SourcedInput[] = []): Registry {
+  const inputs: SourcedInput[] = [];
+  for (let i = 0; i < 600; i++) inputs.push(clusterIpService(`ns-${i % 30}`, `svc-${i}`, `10.96.${i >> 8}.${i & 255}`).input);
+  for (let i = 0; i < 30; i++) inputs.push(headlessService(`ns-${i}`, `hl-${i}`, [`10.244.${i}.1`, `10.244.${i}.2`]).input);
+  return build([...inputs, ...extra]);
+}
+
+describe('snapshot transfer to workers (v8 structured clone, in chunks)', () => {
+  it('drops inputs and keeps everything a query reads, large Maps and arrays in chunks read with the event loop free between them', async () => {
     const original = await zonesRegistry();
     expect(original.inputs?.length).toBeGreaterThan(0);
     let encodePauses = 0;
-    const bytes = await encodeSnapshot(original, { partEntries: 4, pause: async () => void encodePauses++ });
-    expect(bytes.parts.length).toBeGreaterThan(original.names.size / 4);
+    const encoded = await encodeSnapshot(original, { maxChunkEntries: 4, pause: async () => void encodePauses++ });
+    expect(encoded.chunks.size).toBeGreaterThan(original.names.size / 4);
     let pauses = 0;
-    const copy = await decodeSnapshot(bytes, { pause: async () => void pauses++ });
-    // The event loop gets a turn before every part, in the primary and in the worker.
-    expect([encodePauses, pauses]).toEqual([bytes.parts.length, bytes.parts.length]);
+    const { registry: copy, store } = await decodeSnapshot(bytesFor(encoded, new Set()), new Map(), { pause: async () => void pauses++ });
+    expect([encodePauses, pauses]).toEqual([encoded.chunks.size, encoded.chunks.size]);
+    expect(new Set(store.keys())).toEqual(chunkIds(encoded));
     expect(copy.inputs).toBeUndefined();
     const { inputs: _inputs, ...rest } = original;
     expect(copy).toEqual(rest);
     expect([...copy.names.keys()]).toEqual([...original.names.keys()]);
-    expect(copy.services).toEqual(original.services);
   });
 
   it('answers every name of the zones/ registry (derived ones included) and the misses the same way', async () => {
     const original = await zonesRegistry();
-    const copy = await decodeSnapshot(await encodeSnapshot(original, { partEntries: 7 }));
+    const { registry: copy } = await decodeSnapshot(bytesFor(await encodeSnapshot(original, { maxChunkEntries: 7 }), new Set()));
     const rows = listRecords(original, { podMode: 'verified', nameServerAddresses: ['127.0.0.1'] });
     expect(listRecords(copy, { podMode: 'verified', nameServerAddresses: ['127.0.0.1'] })).toEqual(rows);
     expect(rows.some((r) => r.note === 'allocated') && rows.some((r) => r.note === 'simulated')).toBe(true);
@@ -50,5 +59,25 @@ describe('snapshot transfer to workers (v8 structured clone, read back in parts)
       const query = queryObject(name, type);
       expect(await after(query), `${name} ${type}`).toEqual(await before(query));
     }
+  });
+
+  it('sends a worker only the chunks a change touched, and the worker rebuilds the whole new snapshot from them and its own', async () => {
+    const first = await encodeSnapshot(bigRegistry());
+    const { store } = await decodeSnapshot(bytesFor(first, new Set()));
+    const changed = bigRegistry([clusterIpService('ns-7', 'added', '10.96.200.1').input]);
+    const second = await encodeSnapshot(changed);
+    const delta = bytesFor(second, chunkIds(first));
+    expect(second.chunks.size).toBeGreaterThan(10);
+    expect(delta.chunks.size).toBeGreaterThan(0);
+    expect(delta.chunks.size).toBeLessThan(second.chunks.size / 2);
+    const { registry } = await decodeSnapshot(delta, store);
+    const { inputs: _inputs, ...rest } = changed;
+    expect(registry).toEqual(rest);
+    expect(registry.names.get('added.ns-7.svc.cluster.local')?.a).toEqual([{ type: 'A', name: 'added.ns-7.svc.cluster.local', ttl: 5, address: '10.96.200.1' }]);
+  });
+
+  it('says so when a chunk is neither sent nor held', async () => {
+    const encoded = await encodeSnapshot(bigRegistry());
+    await expect(decodeSnapshot(bytesFor(encoded, chunkIds(encoded)), new Map())).rejects.toBeInstanceOf(MissingChunkError);
   });
 });
