@@ -7,8 +7,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { writeBenchFiles } from './generate.mjs';
 
@@ -18,20 +16,6 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
 const MIX = process.env.BENCH_MIX ?? 'realistic';
 const SAMPLE = 200;
 const CLK_TCK = 100;
-
-async function freePort() {
-  for (;;) {
-    const udp = createSocket('udp4');
-    const port = await new Promise((resolve) => udp.bind(0, '127.0.0.1', () => resolve(udp.address().port)));
-    const tcpFree = await new Promise((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    await new Promise((resolve) => udp.close(resolve));
-    if (tcpFree) return port;
-  }
-}
 
 /** The process and every descendant (the workers), from /proc. */
 function processTree(pid) {
@@ -48,23 +32,20 @@ const cpuTicks = (pid) => {
 const groupTicks = (pid) => processTree(pid).reduce((sum, p) => sum + cpuTicks(p), 0);
 const groupRssMiB = (pid) => processTree(pid).reduce((sum, p) => sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))[1]) / 1024, 0);
 
-async function start(file, workers, logLevel = 'silent') {
-  const port = await freePort();
-  const http = await freePort();
+async function start(file, workers, logLevel = 'info') {
   // taskset on the primary: node:cluster's workers inherit the affinity, so all share core 0.
-  const child = spawn('taskset', ['-c', '0', process.execPath, 'dist/main.js', '--zones', file, '--port', String(port), '--http', `127.0.0.1:${http}`, '--upstream', 'none', '--log-level', logLevel, '--log-format', 'json', '--watch', 'false', '--workers', String(workers)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('taskset', ['-c', '0', process.execPath, 'dist/main.js', '--zones', file, '--port', '0', '--http', '127.0.0.1:0', '--upstream', 'none', '--log-level', logLevel, '--log-format', 'json', '--watch', 'false', '--workers', String(workers)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (chunk) => (log += chunk));
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${http}/ready`)).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, pid: child.pid, port, http, log: () => log };
+  // "listening" comes once every worker listens and serves the registry: it names both ports.
+  const listening = await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${log}`)));
+    child.stderr.on('data', () => {
+      const line = log.split('\n').find((l) => l.includes('"msg":"listening"'));
+      if (line) resolve(JSON.parse(line));
+    });
+  });
+  return { child, pid: child.pid, port: listening.udp.port, http: listening.http.port, log: () => log };
 }
 
 async function stop(server) {
