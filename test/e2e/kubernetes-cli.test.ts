@@ -98,7 +98,14 @@ describe('cluster-dns --kubeconfig against an HTTPS API server', () => {
 
     const metrics = await (await fetch(`http://127.0.0.1:${httpPort(cli.stderr())}/metrics`)).text();
     expect(metrics).toMatch(/cluster_dns_kubernetes_watch_restarts_total\{resource="services"\} [1-9]/);
-    const lines = cli.stderr().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string });
+    // The recovery line is written when the relist succeeds, and the log is asynchronous: wait for it.
+    const logLines = () => {
+      const text = cli.stderr();
+      // Whole lines only: the last one may still be arriving.
+      return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string });
+    };
+    await pollUntil(() => (logLines().some((l) => l.msg === 'kubernetes API reachable again') ? true : undefined));
+    const lines = logLines();
     expect(lines.filter((l) => l.msg.startsWith('kubernetes API unreachable')).length).toBe(1);
     expect(lines.filter((l) => l.msg === 'kubernetes API reachable again').length).toBe(1);
     expect(cli.stderr()).not.toContain(TOKEN);
