@@ -16,6 +16,7 @@ import { createRoleServer, type CreateDnsServerOptions, type DnsServer, type Ser
 import type { DnsListeners, SocketSharing } from '../transport/dns-listeners.js';
 import { bytesFor, chunkIds, encodeSnapshot, type EncodedSnapshot } from './snapshot-transfer.js';
 import { assertPortFree, detectSocketSharing } from './socket-sharing.js';
+import { newestOnly } from './newest-only.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './worker-messages.js';
 
 export interface WorkersOptions {
@@ -145,30 +146,17 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
     }, ACK_TIMEOUT_MS);
   }
 
-  /** One snapshot encoded at a time; of those published meanwhile only the newest is kept for next. */
-  let pending: { registry: Registry; generation: number } | undefined;
-  let encoding = false;
-  async function encodeAndSend(): Promise<void> {
-    if (encoding) return;
-    encoding = true;
-    try {
-      while (pending) {
-        const current = pending;
-        pending = undefined;
-        const started = performance.now();
-        const encoded = await encodeSnapshot(current.registry);
-        if (stopping) return;
-        latest = { generation: current.generation, encoded };
-        const bytes = [...encoded.chunks.values()].reduce((sum, b) => sum + b.byteLength, encoded.head.byteLength);
-        log.debug({ generation: current.generation, bytes, chunks: encoded.chunks.size, encodeMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry encoded for the workers');
-        for (const slot of slots) sendSnapshot(slot);
-      }
-    } catch (error) {
-      log.error({ err: error }, 'registry snapshot could not be sent to the workers');
-    } finally {
-      encoding = false;
-    }
-  }
+  /** One snapshot encoded at a time; of those published meanwhile only the newest is encoded next. */
+  const encodeAndSend = newestOnly(async (current: { registry: Registry; generation: number }) => {
+    if (stopping) return;
+    const started = performance.now();
+    const encoded = await encodeSnapshot(current.registry);
+    if (stopping) return;
+    latest = { generation: current.generation, encoded };
+    const bytes = [...encoded.chunks.values()].reduce((sum, b) => sum + b.byteLength, encoded.head.byteLength);
+    log.debug({ generation: current.generation, bytes, chunks: encoded.chunks.size, encodeMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry encoded for the workers');
+    for (const slot of slots) sendSnapshot(slot);
+  });
 
   function onMessage(slot: Slot, worker: Worker, message: FromWorker): void {
     if (slot.worker !== worker) return;
@@ -323,8 +311,7 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
     publish(registry: Registry) {
       // The generation moves now, so settled() and ready() wait for this snapshot from this moment.
       generation++;
-      pending = { registry, generation };
-      void encodeAndSend();
+      encodeAndSend({ registry, generation }).catch((error: unknown) => log.error({ err: error }, 'registry snapshot could not be sent to the workers'));
     },
     async gather(metrics: ServerMetrics) {
       const restarts = metrics.counter('cluster_dns_worker_restarts_total', 'Worker processes (--workers) that exited and were replaced.');

@@ -3,11 +3,12 @@
  * from the registry snapshots the primary sends, with its own resolver, upstream client and reply
  * cache, and reports its counters when the primary is scraped. It never outlives the primary.
  */
-import { createLogger, type Logger } from '../log.js';
+import { closeLog, createLogger, type Logger } from '../log.js';
 import { createServerMetrics } from '../http/metrics.js';
 import { createRegistryRef } from '../registry/registry-ref.js';
 import { createRoleServer, type DnsServer } from '../server.js';
 import { decodeSnapshot, MissingChunkError, type ChunkStore } from './snapshot-transfer.js';
+import { newestOnly } from './newest-only.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './worker-messages.js';
 
 const send = (message: FromWorker): void => {
@@ -61,39 +62,30 @@ async function start(config: WorkerConfig): Promise<void> {
  * One snapshot is read at a time (the primary sends the next only after the ack); the chunks of
  * the one served are kept for the next, which is sent without them.
  */
-let reading = false;
-let next: Extract<ToWorker, { type: 'snapshot' }> | undefined;
+/**
+ * One snapshot is read at a time (the primary sends the next only after the ack); the chunks of
+ * the one served are kept for the next, which is sent without them.
+ */
 let store: ChunkStore = new Map();
 
-async function takeSnapshot(message: Extract<ToWorker, { type: 'snapshot' }>): Promise<void> {
-  next = message;
-  if (reading) return;
-  reading = true;
+const takeSnapshot = newestOnly(async (current: Extract<ToWorker, { type: 'snapshot' }>) => {
+  const started = performance.now();
+  let decoded: Awaited<ReturnType<typeof decodeSnapshot>>;
   try {
-    while (next) {
-      const current = next;
-      next = undefined;
-      const started = performance.now();
-      let decoded: Awaited<ReturnType<typeof decodeSnapshot>>;
-      try {
-        decoded = await decodeSnapshot(current.snapshot, store);
-      } catch (error) {
-        if (!(error instanceof MissingChunkError)) throw error;
-        logger?.warn({ err: error, generation: current.generation }, 'registry snapshot incomplete; asking for all of it');
-        store = new Map();
-        send({ type: 'resync', generation: current.generation });
-        continue;
-      }
-      store = decoded.store;
-      // Swapped whole, as the publisher does in one process: a query sees the old or the new one.
-      registry.swap(decoded.registry);
-      send({ type: 'ack', generation: current.generation });
-      logger?.debug({ generation: current.generation, chunksSent: current.snapshot.chunks.size, chunks: store.size, readMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry received');
-    }
-  } finally {
-    reading = false;
+    decoded = await decodeSnapshot(current.snapshot, store);
+  } catch (error) {
+    if (!(error instanceof MissingChunkError)) throw error;
+    logger?.warn({ err: error, generation: current.generation }, 'registry snapshot incomplete; asking for all of it');
+    store = new Map();
+    send({ type: 'resync', generation: current.generation });
+    return;
   }
-}
+  store = decoded.store;
+  // Swapped whole, as the publisher does in one process: a query sees the old or the new one.
+  registry.swap(decoded.registry);
+  send({ type: 'ack', generation: current.generation });
+  logger?.debug({ generation: current.generation, chunksSent: current.snapshot.chunks.size, chunks: store.size, readMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry received');
+});
 
 async function report(id: number): Promise<void> {
   if (!metrics || !server) return; // the primary asks only when its HTTP is on
@@ -109,9 +101,8 @@ async function stop(): Promise<void> {
   }
 }
 
-/** Flushes the log, then exits; a stuck flush cannot hold the process. */
+/** Lets the log finish (closeLog waits for a write in flight), then exits; a stuck log cannot hold the process. */
 function exit(code: number): void {
   setTimeout(() => process.exit(code), 500).unref();
-  if (logger) logger.flush(() => process.exit(code));
-  else process.exit(code);
+  void closeLog(logger).then(() => process.exit(code));
 }
