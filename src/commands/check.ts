@@ -7,7 +7,7 @@ import { readCommandRegistry } from './command-registry.js';
 export async function runCheck(options: ResolvedOptions, out: Writable, err: Writable = process.stderr): Promise<number> {
   const built = await readCommandRegistry(options, err);
   if (!built) return 1;
-  const all = [...built.fileDiagnostics, ...built.diagnostics];
+  const all = [...built.sourceDiagnostics, ...built.diagnostics];
   for (const d of all) out.write(`${formatDiagnostic(d)}\n`);
   const errors = all.filter((d) => d.severity === 'error').length;
   const warnings = all.length - errors;

@@ -18,8 +18,11 @@ import { readZones } from '../sources/zones-reader.js';
 export const CLUSTER_LIST_TIMEOUT_MS = 30_000;
 
 export interface CommandRegistry extends BuildResult {
-  /** Problems of the files (whole files with errors are left out, as the command always did). */
-  readonly fileDiagnostics: readonly Diagnostic[];
+  /**
+   * Problems of the files (whole files with errors are left out, as the command always did), then
+   * of the cluster's objects (an object that does not convert is left out, as the server does).
+   */
+  readonly sourceDiagnostics: readonly Diagnostic[];
   readonly files: number;
   /** Objects listed from the cluster (undefined without --kubeconfig / --kubernetes). */
   readonly clusterObjects: number | undefined;
@@ -31,14 +34,15 @@ export interface CommandRegistry extends BuildResult {
  */
 export async function readCommandRegistry(options: ResolvedOptions, err: Writable, timeoutMs = CLUSTER_LIST_TIMEOUT_MS): Promise<CommandRegistry | undefined> {
   const results = await readZones(options.zones, undefined, { maxBytes: options.maxRegistryBytes });
-  const fileDiagnostics = results.flatMap((r) => r.diagnostics);
+  const sourceDiagnostics: Diagnostic[] = results.flatMap((r) => r.diagnostics);
   const inputs: SourcedInput[] = results.filter((r) => !hasErrors(r.diagnostics)).map((r) => ({ ...r.input, source: 'files' }));
   let clusterObjects: number | undefined;
   if (options.kubernetes) {
     const listed = await listClusterOnce(options, err, timeoutMs);
     if (!listed) return undefined;
-    clusterObjects = listed.length;
-    for (const input of listed) inputs.push({ ...input, source: KUBERNETES_SOURCE_ID });
+    clusterObjects = listed.objects.length;
+    for (const input of listed.objects) inputs.push({ ...input, source: KUBERNETES_SOURCE_ID });
+    sourceDiagnostics.push(...listed.diagnostics);
   }
   const built = buildRegistry(inputs, {
     clusterDomain: options.clusterDomain,
@@ -47,7 +51,7 @@ export async function readCommandRegistry(options: ResolvedOptions, err: Writabl
     podCidrs: options.podCidrs,
     serial: Math.floor(Date.now() / 1000),
   });
-  return { ...built, fileDiagnostics, files: results.length, clusterObjects };
+  return { ...built, sourceDiagnostics, files: results.length, clusterObjects };
 }
 
 /**
@@ -55,12 +59,13 @@ export async function readCommandRegistry(options: ResolvedOptions, err: Writabl
  * resource listed once), stops it and returns the objects. Errors on the way are logged by the
  * source (never a credential); no sync within `timeoutMs` is one line on `err` and undefined.
  */
-async function listClusterOnce(options: ResolvedOptions, err: Writable, timeoutMs: number): Promise<RegistryInput[] | undefined> {
+async function listClusterOnce(options: ResolvedOptions, err: Writable, timeoutMs: number): Promise<{ objects: RegistryInput[]; diagnostics: readonly Diagnostic[] } | undefined> {
   const kube = resolveKubernetesOptions(options.kubernetes!);
   // Warnings and errors only: a command's stdout is its output, its stderr says what went wrong.
   const log = createLogger({ level: options.logLevel === 'info' ? 'warn' : options.logLevel, format: defaultLogFormat(process.stderr.isTTY === true) });
   const source = createKubernetesSource({ connection: kube.connection, namespaces: kube.namespaces, labelSelector: kube.labelSelector, pods: options.pods === 'verified', log });
   const objects = new Map<ObjectKey, RegistryInput>();
+  let diagnostics: readonly Diagnostic[] = [];
   let synced!: () => void;
   const sync = new Promise<void>((resolve) => (synced = resolve));
   const sink: RegistrySink = {
@@ -70,7 +75,7 @@ async function listClusterOnce(options: ResolvedOptions, err: Writable, timeoutM
       objects.clear();
       for (const e of entries) objects.set(e.key, e.input);
     },
-    report: () => {},
+    report: (current) => void (diagnostics = current),
     synced: () => synced(),
     published: () => Promise.resolve(),
   };
@@ -83,7 +88,7 @@ async function listClusterOnce(options: ResolvedOptions, err: Writable, timeoutM
       err.write(`cluster-dns: the Kubernetes API at ${kube.connection.server} gave no complete list within ${Math.round(timeoutMs / 1000)} s (see the errors above)\n`);
       return undefined;
     }
-    return [...objects.values()];
+    return { objects: [...objects.values()], diagnostics };
   } finally {
     clearTimeout(timer);
     await source.stop();

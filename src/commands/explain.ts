@@ -26,7 +26,7 @@ export async function runExplain(options: ResolvedOptions, args: readonly string
   }
   const built = await readCommandRegistry(options, err);
   if (!built) return 1;
-  for (const d of built.fileDiagnostics) err.write(`${formatDiagnostic(d)}\n`);
+  for (const d of built.sourceDiagnostics) err.write(`${formatDiagnostic(d)}\n`);
   const registry = built.registry;
   const explanation = explainName(
     registry,

@@ -7,6 +7,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readCommandRegistry } from '../../src/commands/command-registry.js';
 import { resolveOptions } from '../../src/options.js';
+import { formatDiagnostic } from '../../src/registry/diagnostics.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../helpers/fake-kube-api.js';
 import { namespace, service } from '../helpers/kube-objects.js';
 
@@ -38,12 +39,15 @@ function collect(): { stream: PassThrough; text: () => string } {
 }
 
 describe('readCommandRegistry', () => {
-  it('builds from the files and one list of the cluster, files first', async () => {
-    const { kubeconfig, dir } = await cluster();
+  it('builds from the files and one list of the cluster, files first, and names the cluster objects it leaves out', async () => {
+    const { api, kubeconfig, dir } = await cluster();
     const zones = join(dir, 'zones.yaml');
     writeFileSync(zones, 'namespace: shop\nservices:\n  local: { clusterIP: 10.99.0.2 }\n');
+    api.put('services', service('shop', 'broken', '10.96.0.300'));
     const err = collect();
     const built = (await readCommandRegistry(resolveOptions({ zones: [zones], kubernetes: { kubeconfig }, http: 'off', upstream: 'none' }), err.stream, 60_000))!;
+    // The object that does not convert is left out and named, as the server logs it.
+    expect(built.sourceDiagnostics.map(formatDiagnostic)).toEqual(['kubernetes service/shop/broken:1: spec.clusterIPs[0]: "10.96.0.300" is not an IP address']);
     expect(built.clusterObjects).toBe(2);
     expect(built.registry.services.map((s) => `${s.namespace}/${s.name}`)).toEqual(['shop/local', 'shop/web']);
     expect(built.registry.names.get('web.shop.svc.cluster.local')?.a.map((r) => r.address)).toEqual(['10.96.0.10']);
