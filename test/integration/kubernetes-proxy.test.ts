@@ -10,6 +10,8 @@ import { createApiClient } from '../../src/kubernetes/api-client.js';
 import { createCredentialSource } from '../../src/kubernetes/credentials.js';
 import { parseKubeconfig, type ClusterConnection } from '../../src/kubernetes/kubeconfig.js';
 import { proxyFromEnvironment } from '../../src/kubernetes/proxy-settings.js';
+import { tunnelingAgent } from '../../src/kubernetes/proxy-tunnel.js';
+import { request as httpsRequest } from 'node:https';
 import { startFakeKubeApi, type FakeKubeApi } from '../helpers/fake-kube-api.js';
 import { manualTimers } from '../helpers/manual-timers.js';
 import { namespace } from '../helpers/kube-objects.js';
@@ -21,13 +23,14 @@ afterEach(async () => {
 });
 
 /** A CONNECT proxy: records each request line and Proxy-Authorization; answers 407 without the expected one. */
-async function startProxy(expectedAuthorization?: string): Promise<{ url: string; seen: { authority: string; authorization: string | undefined }[] }> {
+async function startProxy(expectedAuthorization?: string, silent = false): Promise<{ url: string; seen: { authority: string; authorization: string | undefined }[] }> {
   const seen: { authority: string; authorization: string | undefined }[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((_req, res) => res.writeHead(405).end());
   server.on('connect', (req: IncomingMessage, client: Socket) => {
     sockets.add(client);
     seen.push({ authority: req.url ?? '', authorization: req.headers['proxy-authorization'] });
+    if (silent) return; // accepts the connection, never answers CONNECT
     if (expectedAuthorization && req.headers['proxy-authorization'] !== expectedAuthorization) {
       client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n');
       return;
@@ -90,6 +93,21 @@ describe('the API server through an http:// proxy', () => {
     );
     expect(failure).toBe(`proxy ${proxy.url} refused CONNECT 127.0.0.1:${api.port}: HTTP 407`);
     expect(api.requests).toEqual([]);
+  });
+});
+
+describe('a proxy that never answers CONNECT', () => {
+  it('fails the connection after the CONNECT timeout, naming the proxy and the target', async () => {
+    const proxy = await startProxy(undefined, true);
+    const agent = tunnelingAgent(proxy.url, true, {}, 200);
+    cleanup.push(() => agent.destroy());
+    const failure = await new Promise<string>((resolve) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: 9, path: '/', agent }, () => resolve('answered'));
+      req.on('error', (error) => resolve(error.message));
+      req.end();
+    });
+    expect(failure).toBe(`proxy ${proxy.url}: no answer to CONNECT 127.0.0.1:9 within 200 ms`);
+    expect(proxy.seen.map((s) => s.authority)).toEqual(['127.0.0.1:9']);
   });
 });
 
