@@ -108,7 +108,7 @@ async function registrationMs(set, workers) {
     const times = [];
     for (let i = 0; i < 5; i++) {
       const t = performance.now();
-      const res = await fetch(`http://127.0.0.1:${server.http}/v1/registrations`, { method: 'POST', body: `namespace: bench\nservices:\n  s${i}: { clusterIP: 10.97.0.${i + 1} }\n` });
+      const res = await fetch(`http://127.0.0.1:${server.http}/v1/registrations`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: `namespace: bench\nservices:\n  s${i}: { clusterIP: 10.97.0.${i + 1} }\n` });
       if (res.status !== 200) throw new Error(`registration: ${res.status}`);
       times.push(performance.now() - t);
     }

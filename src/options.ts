@@ -62,8 +62,13 @@ export interface DnsServerOptions {
   readonly http?: string;
   /** When the HTTP address cannot be bound, warn and run without HTTP instead of failing. Default `false`. */
   readonly httpOptional?: boolean;
-  /** Bearer token for the /v1 API. Without one, /v1 is served on loopback only (off elsewhere). */
+  /** Bearer token for the /v1 API (and /metrics off loopback). Without one, /v1 is served on loopback only (off elsewhere). */
   readonly httpToken?: string;
+  /**
+   * Extra `Host` names a loopback HTTP listener answers, besides `localhost`, `127.0.0.1` and `[::1]`
+   * (any other Host is refused: DNS rebinding). Default none.
+   */
+  readonly httpAllowedHosts?: readonly string[];
   /** On stop, keep answering (reporting not ready) for this long first, ms. Default `0` for the library (the CLI: 5000). */
   readonly shutdownGraceMs?: number;
   /** Log one line per query. Default `false`. */
@@ -172,6 +177,11 @@ export const OPTION_SPECS = {
   }),
   httpOptional: boolean(false),
   httpToken: spec('a string', undefined as string | undefined, (v) => (typeof v === 'string' ? (v === '' ? undefined : v) : INVALID)),
+  httpAllowedHosts: spec('a host name or an array of host names (no port, no wildcard)', [] as readonly string[], (v) => {
+    const list = stringList(v, true);
+    if (list === INVALID) return INVALID;
+    return list.every((h) => /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/i.test(h)) ? list.map((h) => h.toLowerCase()) : INVALID;
+  }),
   shutdownGraceMs: wholeNumber(0, 3_600_000, 0, 'a duration in ms'),
   logQueries: boolean(false),
   allowRecursion: spec('a CIDR or an array of CIDRs', undefined as readonly string[] | undefined, (v) => stringList(v, true)),

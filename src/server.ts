@@ -328,6 +328,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
 
   async function startHttp(): Promise<void> {
     if (options.http === 'off' || !metrics) return;
+    const httpRefused = metrics.counter('cluster_dns_http_refused_total', 'HTTP requests refused before any route: a foreign Host (DNS rebinding), a foreign Origin or Sec-Fetch-Site, or a write a web form could send.', ['reason']);
     try {
       http = await startHttpServer({
         host: options.http.host,
@@ -344,6 +345,11 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
         ready,
         token: options.httpToken,
         loopback: isLoopback(options.http.host),
+        allowedHosts: options.httpAllowedHosts,
+        onRefused: (refusal, request) => {
+          httpRefused.inc({ reason: refusal.reason });
+          rateLimited.warn({ ...request, status: refusal.status }, `HTTP request refused: ${refusal.reason}`);
+        },
         api: {
           apply: (body, o) => settle(registrations.apply(body, o)),
           replace: (body, o) => settle(registrations.replace(body, o)),

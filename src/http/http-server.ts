@@ -1,13 +1,27 @@
 /**
  * The one HTTP listener: /metrics, /health, /ready, and the registration API under /v1 (put, delete
  * and list registrations; list the names answered; explain a name). Plain node:http: a handful of fixed routes
- * needs no framework. Loopback by default; any other address requires a bearer token.
+ * needs no framework. Loopback by default; any other address requires a bearer token. Every request
+ * first passes request-guard.ts (Host, Origin, write content types), so no web page can reach it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { didYouMean } from '../did-you-mean.js';
 import { RegistryError } from '../errors.js';
 import type { ServerMetrics } from './metrics.js';
 import { BODY_DEFAULTS, createBodyChecker, type BodyLimits } from './registration-body.js';
+import { checkRequest, type GuardPolicy, type Refusal } from './request-guard.js';
+
+/** Every route and the methods it answers: 404 with a near path for the rest, 405 with Allow for a wrong method. */
+const ROUTES: ReadonlyMap<string, readonly string[]> = new Map([
+  ['/health', ['GET']],
+  ['/ready', ['GET']],
+  ['/metrics', ['GET']],
+  ['/v1/records', ['GET']],
+  ['/v1/explain', ['GET']],
+  ['/v1/registrations', ['GET', 'POST', 'PUT', 'DELETE']],
+  ['/v1/registrations/KIND/NAMESPACE/NAME', ['DELETE']],
+]);
 
 /** The longest lease a registration may ask for: 7 days (and far below setTimeout's 2^31 ms). */
 export const MAX_LEASE_SECONDS = 7 * 24 * 3600;
@@ -31,10 +45,14 @@ export interface HttpServerOptions {
   /** Readiness: the first registry is loaded, sockets are bound, and we are not shutting down. */
   readonly ready: () => boolean;
   readonly api: RegistrationApi;
-  /** Bearer token for /v1; undefined = no token, which is allowed only when `loopback`. */
+  /** Bearer token for /v1 (and /metrics off loopback); undefined = no token, which is allowed only when `loopback`. */
   readonly token: string | undefined;
   /** The listener is on a loopback address. */
   readonly loopback: boolean;
+  /** Extra names a loopback listener answers as `Host` (besides localhost, 127.0.0.1, [::1]). Default none. */
+  readonly allowedHosts?: readonly string[];
+  /** Told about each request the guard refused (to count it and log it, rate-limited). */
+  readonly onRefused?: (refusal: Refusal, request: { method: string; path: string; host: string | undefined; origin: string | undefined }) => void;
   /** Largest accepted request body. Default 8 MiB. */
   readonly maxBodyBytes?: number;
   /** Nesting and trial-parse bounds on registration bodies (see registration-body.ts). */
@@ -49,6 +67,7 @@ export interface HttpListener {
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpListener> {
   const maxBody = options.maxBodyBytes ?? BODY_DEFAULTS.maxBytes;
   const checkBody = createBodyChecker({ ...options.bodyLimits, maxBytes: maxBody });
+  let policy: GuardPolicy | undefined;
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => send(res, 500, { error: error instanceof Error ? error.message : String(error) }));
   });
@@ -60,14 +79,23 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpL
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
+    const method = req.method ?? 'GET';
+    const refusal = policy === undefined ? undefined : checkRequest({ method, path, headers: req.headers }, policy);
+    if (refusal) {
+      options.onRefused?.(refusal, { method, path, host: req.headers.host, origin: req.headers.origin });
+      // Close the connection: a rebinding page must not keep a socket to us for its next try.
+      return send(res, refusal.status, { error: refusal.message }, { connection: 'close' });
+    }
     if (req.method === 'GET' && path === '/health') return text(res, options.healthy() ? 200 : 503, options.healthy() ? 'OK\n' : 'unhealthy\n');
     if (req.method === 'GET' && path === '/ready') return text(res, options.ready() ? 200 : 503, options.ready() ? 'OK\n' : 'not ready\n');
     if (req.method === 'GET' && path === '/metrics') {
+      // Off loopback a set token guards the metrics too (Prometheus sends it: authorization.credentials).
+      if (!options.loopback && !authorised(req)) return send(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': 'Bearer' });
       res.writeHead(200, { 'content-type': options.metrics.contentType });
       res.end(await options.metrics.render());
       return;
     }
-    if (!path.startsWith('/v1/')) return send(res, 404, { error: `no route for ${req.method} ${path}` });
+    if (!path.startsWith('/v1/')) return unrouted(res, method, path);
     if (options.token === undefined && !options.loopback) {
       return send(res, 403, { error: 'the /v1 API is off: set --http-token (CLUSTER_DNS_HTTP_TOKEN) to use it on a non-loopback --http address' });
     }
@@ -106,7 +134,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpL
       const [, kind, namespace, name] = one.map(decodeURIComponent) as [string, string, string, string];
       return registryCall(res, () => options.api.remove({ kind, namespace, name }), 'removed');
     }
-    return send(res, 405, { error: `${req.method} is not allowed on ${path}` });
+    return unrouted(res, method, path);
   }
 
   function authorised(req: IncomingMessage): boolean {
@@ -125,6 +153,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpL
     });
   });
   const bound = server.address() as { address: string; port: number };
+  policy = { loopback: options.loopback, port: bound.port, address: bound.address, allowedHosts: (options.allowedHosts ?? []).map((h) => h.toLowerCase()) };
   return {
     address: { address: bound.address, port: bound.port },
     close: () =>
@@ -133,6 +162,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpL
         server.closeAllConnections();
       }),
   };
+}
+
+/** 405 with `Allow` on a known path, else 404 naming the nearest paths. */
+function unrouted(res: ServerResponse, method: string, path: string): void {
+  const pattern = /^\/v1\/registrations\/[^/]+\/[^/]*\/[^/]+$/.test(path) ? '/v1/registrations/KIND/NAMESPACE/NAME' : path;
+  const methods = ROUTES.get(pattern);
+  if (methods) return send(res, 405, { error: `${method} is not allowed on ${path}: use ${methods.join(', ')}` }, { allow: methods.join(', ') });
+  const near = didYouMean(path, [...ROUTES.keys()].filter((p) => !p.includes('KIND')));
+  send(res, 404, { error: `no route for ${method} ${path}${near}`, routes: [...ROUTES.keys()] });
 }
 
 /** `?lease=SECONDS`: undefined when absent, the seconds, or the error message for a 400. */

@@ -60,7 +60,7 @@ describe('hostile registration bodies (built server)', () => {
   it('refuses deep, huge and oversized bodies with 4xx and a diagnostic while DNS keeps answering, and the heap comes back', async () => {
     const server = await startMeasuredServer();
     const post = async (body: string, query = '') => {
-      const res = await fetch(`http://127.0.0.1:${server.http}/v1/registrations${query}`, { method: 'POST', body });
+      const res = await fetch(`http://127.0.0.1:${server.http}/v1/registrations${query}`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body });
       return { status: res.status, body: (await res.json()) as { error: string; diagnostics?: string[] } };
     };
     const heapBefore = await server.heapAfterGc();
@@ -102,7 +102,7 @@ describe('hostile registration bodies (built server)', () => {
     const server = await startMeasuredServer();
     const body = 'namespace: dev\nservices:\n  tmp: { clusterIP: 10.96.7.7 }\n';
     const post = async (lease: string) => {
-      const res = await fetch(`http://127.0.0.1:${server.http}/v1/registrations?lease=${lease}`, { method: 'POST', body });
+      const res = await fetch(`http://127.0.0.1:${server.http}/v1/registrations?lease=${lease}`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body });
       return { status: res.status, body: (await res.json()) as unknown };
     };
     // 34.7 days: a timer past 2^31-1 ms would fire at once, again and again.

@@ -157,7 +157,7 @@ describe.skipIf(!hasDig && !process.env.CI)('--workers 2: one port, two processe
     expect(await askEveryWorker(cli, 'web.shop.svc.cluster.local', 2, 3 + lost)).toEqual(new Set(['NOERROR web.shop.svc.cluster.local. 5 IN A 10.96.0.11']));
 
     // A registration resolves once every worker serves it: no polling needed after the POST.
-    const posted = await fetch(`http://127.0.0.1:${http}/v1/registrations`, { method: 'POST', body: 'namespace: dev\nservices:\n  api: { clusterIP: 10.96.9.9 }\n' });
+    const posted = await fetch(`http://127.0.0.1:${http}/v1/registrations`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: 'namespace: dev\nservices:\n  api: { clusterIP: 10.96.9.9 }\n' });
     expect(posted.status).toBe(200);
     expect(await ready(http)).toBe(200);
     expect(await askEveryWorker(cli, 'api.dev.svc.cluster.local')).toEqual(new Set(['NOERROR api.dev.svc.cluster.local. 5 IN A 10.96.9.9']));
@@ -165,7 +165,7 @@ describe.skipIf(!hasDig && !process.env.CI)('--workers 2: one port, two processe
     // A burst of registrations: builds coalesce, workers skip outdated snapshots, and each POST
     // still returns only once every worker serves it.
     const burst = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => fetch(`http://127.0.0.1:${http}/v1/registrations`, { method: 'POST', body: `namespace: burst-${i}\nservices:\n  s: { clusterIP: 10.96.10.${i + 1} }\n` })),
+      Array.from({ length: 12 }, (_, i) => fetch(`http://127.0.0.1:${http}/v1/registrations`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: `namespace: burst-${i}\nservices:\n  s: { clusterIP: 10.96.10.${i + 1} }\n` })),
     );
     expect(burst.map((r) => r.status)).toEqual(Array(12).fill(200));
     expect(await askEveryWorker(cli, 's.burst-11.svc.cluster.local')).toEqual(new Set(['NOERROR s.burst-11.svc.cluster.local. 5 IN A 10.96.10.12']));
@@ -193,7 +193,7 @@ describe.skipIf(!hasDig && !process.env.CI)('--workers 2: one port, two processe
     const cli = await startCli(['--workers', '2', '--upstream', 'none']);
     const http = httpPort(cli);
     await askEveryWorker(cli, 'web.shop.svc.cluster.local');
-    const posted = await fetch(`http://127.0.0.1:${http}/v1/registrations`, { method: 'POST', body: 'namespace: dev\nservices:\n  api: { clusterIP: 10.96.9.9 }\n' });
+    const posted = await fetch(`http://127.0.0.1:${http}/v1/registrations`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: 'namespace: dev\nservices:\n  api: { clusterIP: 10.96.9.9 }\n' });
     expect(posted.status).toBe(200);
     const counted = sum(await metricsText(http), 'coredns_dns_requests_total');
     const victim = workerPids(cli).get(1)!;

@@ -106,7 +106,7 @@ describe('the registration API', () => {
   it('registers, lists, shows records, removes, and reports bad bodies with line and field', async () => {
     const { server, port } = await startServer({ http: '127.0.0.1:0' });
     const http = base(server);
-    const put = await fetch(`${http}/v1/registrations`, { method: 'POST', body: 'namespace: dev\nservices:\n  api: { clusterIP: 10.96.9.9, ports: [http:80] }\n' });
+    const put = await fetch(`${http}/v1/registrations`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: 'namespace: dev\nservices:\n  api: { clusterIP: 10.96.9.9, ports: [http:80] }\n' });
     expect(put.status).toBe(200);
     expect(await put.json()).toEqual({ registered: [{ kind: 'Native', namespace: 'dev', name: '-', key: 'native/dev/-' }] });
     expect((await queryUdp(port, 'api.dev.svc.cluster.local', 'A')).answer).toEqual(['api.dev.svc.cluster.local. 5 IN A 10.96.9.9']);
@@ -121,7 +121,7 @@ describe('the registration API', () => {
     const records = ((await (await fetch(`${http}/v1/records`)).json()) as { records: unknown }).records as { name: string; type: string; data: string }[];
     expect(records).toContainEqual({ name: '_http._tcp.api.dev.svc.cluster.local.', type: 'SRV', ttl: 5, data: '0 100 80 api.dev.svc.cluster.local.' });
 
-    const bad = await fetch(`${http}/v1/registrations`, { method: 'POST', body: 'namespace: dev\nservices:\n  api: { clusterIP: 10.96.9.999 }\n' });
+    const bad = await fetch(`${http}/v1/registrations`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: 'namespace: dev\nservices:\n  api: { clusterIP: 10.96.9.999 }\n' });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: 'registration rejected', diagnostics: ['body:3: services.api.clusterIP: "10.96.9.999" is not an IP address'] });
     expect((await queryUdp(port, 'api.dev.svc.cluster.local', 'A')).answer).toEqual(['api.dev.svc.cluster.local. 5 IN A 10.96.9.9']);
@@ -135,10 +135,10 @@ describe('the registration API', () => {
 
   it('expires registrations with ?lease=', async () => {
     const { server, port } = await startServer({ http: '127.0.0.1:0' });
-    await fetch(`${base(server)}/v1/registrations?lease=0.3`, { method: 'POST', body: 'namespace: dev\nservices:\n  tmp: { clusterIP: 10.96.9.1 }\n' });
+    await fetch(`${base(server)}/v1/registrations?lease=0.3`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: 'namespace: dev\nservices:\n  tmp: { clusterIP: 10.96.9.1 }\n' });
     expect((await queryUdp(port, 'tmp.dev.svc.cluster.local', 'A')).rcode).toBe('NOERROR');
     await pollUntil(async () => ((await queryUdp(port, 'tmp.dev.svc.cluster.local', 'A')).rcode === 'NXDOMAIN' ? true : undefined));
-    expect((await fetch(`${base(server)}/v1/registrations?lease=soon`, { method: 'POST', body: '' })).status).toBe(400);
+    expect((await fetch(`${base(server)}/v1/registrations?lease=soon`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: '' })).status).toBe(400);
   });
 
   it('requires the bearer token when one is set', async () => {

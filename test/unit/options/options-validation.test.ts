@@ -38,6 +38,7 @@ const ROWS: Record<keyof DnsServerOptions, { good: unknown; resolved: unknown; w
   http: { good: '127.0.0.1:0', resolved: { host: '127.0.0.1', port: 0 }, wrong: 'localhost:9153', message: 'http: expected HOST:PORT or off, got "localhost:9153"' },
   httpOptional: { good: true, resolved: true, wrong: 'true', message: 'httpOptional: expected true or false, got "true"' },
   httpToken: { good: 's3cret', resolved: 's3cret', wrong: 123, message: 'httpToken: expected a string, got 123' },
+  httpAllowedHosts: { good: 'dns.test, Box.Local', resolved: ['dns.test', 'box.local'], wrong: 'evil.test:80', message: 'httpAllowedHosts: expected a host name or an array of host names (no port, no wildcard), got "evil.test:80"' },
   shutdownGraceMs: { good: 10, resolved: 10, wrong: -5, message: 'shutdownGraceMs: expected a duration in ms, got -5' },
   logQueries: { good: true, resolved: true, wrong: {}, message: 'logQueries: expected true or false, got the object {}' },
   allowRecursion: { good: '10.0.0.0/8, ::1', resolved: ['10.0.0.0/8', '::1'], wrong: [1, 2], message: 'allowRecursion: expected a CIDR or an array of CIDRs, got the array [1,2]' },
