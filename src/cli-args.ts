@@ -112,6 +112,24 @@ export function helpText(): string {
   return lines.join('\n');
 }
 
+/**
+ * The commands and flags as Markdown tables, from the same tables as `--help`: docs/cli.md holds
+ * this between its `<!-- generated: cli-reference -->` markers (`npm run docs:cli` rewrites it, a
+ * test fails when it drifts).
+ */
+export function cliReferenceMarkdown(): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/</g, '&lt;');
+  const lines = ['| command | does |', '| --- | --- |'];
+  for (const command of COMMANDS) lines.push(`| \`cluster-dns ${command}\` | ${cell(COMMAND_HELP[command])} |`);
+  lines.push('', '| flag | environment | default | meaning |', '| --- | --- | --- | --- |');
+  for (const [name, flag] of Object.entries(FLAGS)) {
+    const value = flag.value === 'switch' ? '' : flag.value === 'int' ? ' N' : flag.value === 'bool' ? ' BOOL' : flag.value === 'list' ? ' LIST' : ' VALUE';
+    const short = flag.short ? `, \`-${flag.short}\`` : '';
+    lines.push(`| \`--${name}${value}\`${short} | ${flag.env ? `\`${flag.env}\`` : ''} | ${flag.default ? cell(flag.default) : ''} | ${cell(flag.help)} |`);
+  }
+  return lines.join('\n');
+}
+
 /** Parses argv (without node and script) and env; throws ConfigError with one clear line. */
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): CommandLine {
   const spec = Object.fromEntries(
