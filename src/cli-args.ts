@@ -70,6 +70,7 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'log-level': { value: 'string', option: 'logLevel', env: 'CLUSTER_DNS_LOG_LEVEL', help: 'fatal | error | warn | info | debug | trace | silent', default: 'info' },
   'log-format': { value: 'string', env: 'CLUSTER_DNS_LOG_FORMAT', help: 'pretty | json', default: 'pretty on a terminal, else json' },
   http: { value: 'string', option: 'http', env: 'CLUSTER_DNS_HTTP', help: 'HTTP listener for /metrics, /health, /ready, /v1 API: HOST:PORT or off', default: '127.0.0.1:9153' },
+  probes: { value: 'string', option: 'probes', env: 'CLUSTER_DNS_PROBES', help: 'a listener for GET /health and /ready alone (kubelet), kept with --http off: HOST:PORT or off', default: 'off' },
   'http-allowed-hosts': { value: 'list', option: 'httpAllowedHosts', env: 'CLUSTER_DNS_HTTP_ALLOWED_HOSTS', help: 'more Host names a loopback --http listener answers (others: 403, DNS rebinding)', default: 'localhost, 127.0.0.1, [::1]' },
   'http-token': { value: 'string', option: 'httpToken', env: 'CLUSTER_DNS_HTTP_TOKEN', help: 'bearer token for /v1 (required off loopback) and, off loopback, /metrics', default: '' },
   'shutdown-grace': { value: 'int', option: 'shutdownGraceMs', env: 'CLUSTER_DNS_SHUTDOWN_GRACE', help: 'on SIGTERM keep answering this long (not ready), ms; SIGINT skips it', default: '5000' },

@@ -60,6 +60,11 @@ export interface DnsServerOptions {
   readonly watch?: boolean;
   /** HTTP listener for /metrics, /health, /ready and /v1: `HOST:PORT` or `off`. Default `off` for the library (the CLI: `127.0.0.1:9153`). */
   readonly http?: string;
+  /**
+   * A listener for probes alone, GET /health and GET /ready (CoreDNS's `health`/`ready` ports):
+   * `HOST:PORT` or `off`. They keep working with `http: 'off'`. Default `off`.
+   */
+  readonly probes?: string;
   /** When the HTTP address cannot be bound, warn and run without HTTP instead of failing. Default `false`. */
   readonly httpOptional?: boolean;
   /** Bearer token for the /v1 API (and /metrics off loopback). Without one, /v1 is served on loopback only (off elsewhere). */
@@ -176,6 +181,14 @@ export const OPTION_SPECS = {
     }
   }),
   httpOptional: boolean(false),
+  probes: spec('HOST:PORT or off', 'off' as { readonly host: string; readonly port: number } | 'off', (v) => {
+    if (typeof v !== 'string') return INVALID;
+    try {
+      return parseHttpAddress(v);
+    } catch {
+      return INVALID;
+    }
+  }),
   httpToken: spec('a string', undefined as string | undefined, (v) => (typeof v === 'string' ? (v === '' ? undefined : v) : INVALID)),
   httpAllowedHosts: spec('a host name or an array of host names (no port, no wildcard)', [] as readonly string[], (v) => {
     const list = stringList(v, true);

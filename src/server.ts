@@ -22,6 +22,7 @@ import { createUpstreamClient, type UpstreamClient } from './upstream/upstream-c
 import { rejectSelfUpstream } from './upstream/self-address.js';
 import { createServerMetrics, qtypeLabel, QueryZone, rcodeLabel, Transport, type ServerMetrics } from './http/metrics.js';
 import { startHttpServer, type HttpListener } from './http/http-server.js';
+import { startProbeServer } from './http/probe-server.js';
 import { isInZone } from './resolver/cluster-answers.js';
 import { listRecords } from './resolver/list-records.js';
 import { EXPLAIN_TYPES, explainName, explainType } from './resolver/explain.js';
@@ -62,6 +63,8 @@ export interface DnsServer {
   ready(): boolean;
   /** The HTTP listener's address when `http` is on. */
   readonly httpAddress: { address: string; port: number } | undefined;
+  /** The probe listener's address when `probes` is on. */
+  readonly probesAddress: { address: string; port: number } | undefined;
   /** Re-reads the zones and swaps in the new registry if the content changed (SIGHUP does this). */
   reload(): Promise<ReloadReport>;
   /**
@@ -144,6 +147,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
   let state: 'new' | 'running' | 'draining' | 'stopped' = 'new';
   let listeners: DnsListeners | undefined;
   let http: HttpListener | undefined;
+  let probes: HttpListener | undefined;
   let addresses: ServerAddresses | undefined;
 
   let upstreamClient: UpstreamClient | undefined;
@@ -379,6 +383,24 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     }
   }
 
+  async function startProbes(): Promise<void> {
+    if (options.probes === 'off' || role.kind === 'worker') return;
+    try {
+      probes = await startProbeServer({
+        host: options.probes.host,
+        port: options.probes.port,
+        healthy: () => state !== 'stopped',
+        ready,
+        loopback: isLoopback(options.probes.host),
+        allowedHosts: options.httpAllowedHosts,
+        onRefused: (refusal, request) => rateLimited.warn({ ...request, status: refusal.status }, `probe request refused: ${refusal.reason}`),
+      });
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : (error as Error).message;
+      throw new ClusterDnsError('BIND_FAILED', `cannot listen on probes ${options.probes.host}:${options.probes.port}: ${reason}`, { cause: error });
+    }
+  }
+
   async function closeEverything(graceMs: number): Promise<void> {
     await publisher.stop();
     const current = listeners;
@@ -389,6 +411,9 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     const h = http;
     http = undefined;
     if (h) await h.close();
+    const p = probes;
+    probes = undefined;
+    if (p) await p.close();
     state = 'stopped';
   }
 
@@ -400,6 +425,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
         // HTTP and DNS come up first, so probes see "not ready" and cluster names get SERVFAIL
         // (never a cacheable NXDOMAIN) while a large registry loads.
         await startHttp();
+        await startProbes();
         try {
           listeners = role.kind === 'primary' ? await role.serveDns() : await createDnsListeners({
             ...(role.kind === 'worker' ? { sharing: role.sharing } : {}),
@@ -438,7 +464,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
         await publisher.start();
         await publisher.published();
         if (role.kind === 'primary') await role.settled();
-        log.info({ udp: bound.udp, tcp: bound.tcp, http: http?.address, zone: options.clusterDomain, ...registryRef.current()?.counts }, 'listening');
+        log.info({ udp: bound.udp, tcp: bound.tcp, http: http?.address, ...(probes ? { probes: probes.address } : {}), zone: options.clusterDomain, ...registryRef.current()?.counts }, 'listening');
         return bound;
       } catch (error) {
         await closeEverything(0);
@@ -474,6 +500,9 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     },
     get httpAddress() {
       return http?.address;
+    },
+    get probesAddress() {
+      return probes?.address;
     },
   };
 }

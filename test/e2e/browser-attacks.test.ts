@@ -64,7 +64,7 @@ describe.skipIf(missing !== undefined)(`a web page in a real browser${missing ? 
     try {
       const page = await browser.newPage();
       await page.goto(`http://attacker.test:${attackerPort}/`);
-      const outcome = await page.evaluate(() => (window as unknown as { attempts: Promise<Record<string, string>> }).attempts);
+      const outcome = await page.evaluate(() => (globalThis as unknown as { attempts: Promise<Record<string, string>> }).attempts);
       // no-cors requests resolve with an opaque response: the browser sent them.
       expect(outcome).toEqual({ csrf: 'sent', rebind: 'sent' });
       const counts = await pollUntil(async () => {

@@ -26,7 +26,7 @@ const one = (kind: string): Obj => {
 
 describe('deploy/', () => {
   it('has each object once, all in the cluster-dns namespace', () => {
-    expect(objects.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Namespace', 'Service', 'ServiceAccount']);
+    expect(objects.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Namespace', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
     for (const o of objects) {
       expect(typeof o.apiVersion).toBe('string');
       if (!['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind)) expect(o.metadata.namespace).toBe('cluster-dns');
@@ -56,17 +56,27 @@ describe('deploy/', () => {
     expect(d.spec.selector.matchLabels).toEqual(d.spec.template.metadata.labels);
     const [c] = pod.containers;
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
-    expect(c.livenessProbe.httpGet).toEqual({ path: '/health', port: 'metrics' });
-    expect(c.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'metrics' });
+    expect(pod.priorityClassName).toBe('system-cluster-critical');
+    expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+    expect(pod.tolerations).toContainEqual({ key: 'CriticalAddonsOnly', operator: 'Exists' });
+    expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/health', port: 'probes' }, timeoutSeconds: 5 });
+    expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/ready', port: 'probes' }, timeoutSeconds: 5 });
     expect(c.resources.requests).toEqual({ cpu: '100m', memory: '128Mi' });
     const line = parseCommandLine(c.args, {});
     expect(line.command).toBe('serve');
-    expect(line.options).toMatchObject({ kubernetes: { mode: 'in-cluster' }, host: '0.0.0.0', port: 1053, http: '0.0.0.0:9153', upstream: 'none', zones: ['/zones'] });
+    expect(line.options).toMatchObject({ kubernetes: { mode: 'in-cluster' }, host: '0.0.0.0', port: 1053, http: '0.0.0.0:9153', probes: '0.0.0.0:8080', upstream: 'none', zones: ['/zones'] });
     const ports = Object.fromEntries(c.ports.map((p: Obj) => [p.name, p]));
     expect(ports.dns).toEqual({ name: 'dns', containerPort: 1053, protocol: 'UDP' });
     expect(ports['dns-tcp']).toEqual({ name: 'dns-tcp', containerPort: 1053, protocol: 'TCP' });
     expect(ports.metrics.containerPort).toBe(9153);
+    expect(ports.probes).toEqual({ name: 'probes', containerPort: 8080, protocol: 'TCP' });
     expect(c.volumeMounts.map((m: Obj) => m.mountPath)).toEqual(['/zones']);
+  });
+
+  it('the PodDisruptionBudget keeps all but one replica through a drain', () => {
+    const pdb = one('PodDisruptionBudget');
+    expect(pdb.apiVersion).toBe('policy/v1');
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: one('Deployment').spec.template.metadata.labels } });
   });
 
   it('the Service answers on 53 over UDP and TCP and targets the container ports by name', () => {

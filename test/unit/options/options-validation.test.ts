@@ -36,6 +36,7 @@ const ROWS: Record<keyof DnsServerOptions, { good: unknown; resolved: unknown; w
   strict: { good: true, resolved: true, wrong: 'yes', message: 'strict: expected true or false, got "yes"' },
   watch: { good: false, resolved: false, wrong: 0, message: 'watch: expected true or false, got 0' },
   http: { good: '127.0.0.1:0', resolved: { host: '127.0.0.1', port: 0 }, wrong: 'localhost:9153', message: 'http: expected HOST:PORT or off, got "localhost:9153"' },
+  probes: { good: '0.0.0.0:8080', resolved: { host: '0.0.0.0', port: 8080 }, wrong: 8080, message: 'probes: expected HOST:PORT or off, got 8080' },
   httpOptional: { good: true, resolved: true, wrong: 'true', message: 'httpOptional: expected true or false, got "true"' },
   httpToken: { good: 's3cret', resolved: 's3cret', wrong: 123, message: 'httpToken: expected a string, got 123' },
   httpAllowedHosts: { good: 'dns.test, Box.Local', resolved: ['dns.test', 'box.local'], wrong: 'evil.test:80', message: 'httpAllowedHosts: expected a host name or an array of host names (no port, no wildcard), got "evil.test:80"' },
