@@ -1,6 +1,7 @@
 /** The one pino (and pino-pretty) import: a root logger per server, JSON or pretty, and a child per component. */
 import { createRequire } from 'node:module';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { createLogDestination, isPipeStream, type LogDestination } from './log-destination.js';
 
 export type { Logger } from 'pino';
 export const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -27,27 +28,54 @@ export function defaultLogFormat(stderrIsTty: boolean): LogFormat {
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? 'info';
+  // A pipe or socket can stall (a harness that stops reading): a bounded destination that drops
+  // and counts instead of blocking. A terminal or a file takes every line.
+  const pipe = isPipeStream(process.stderr) ? stderrDestination() : undefined;
   if (options.format !== 'pretty') {
-    return pino({ level, base: { name: 'cluster-dns' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ fd: 2, sync: false }));
+    const logger = pino({ level, base: { name: 'cluster-dns' }, timestamp: pino.stdTimeFunctions.isoTime }, pipe ?? pino.destination({ fd: 2, sync: false }));
+    if (pipe) reportDrops(pipe, logger);
+    return logger;
   }
   const verbose = level === 'debug' || level === 'trace';
   const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
-  const stream = pretty({
-    destination: 2,
-    sync: true,
+  const prettyOptions = {
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname,name,component',
     messageFormat: '{if component}{component}: {end}{msg}',
     singleLine: !verbose,
-  });
-  return pino(
-    {
-      level,
-      base: { name: 'cluster-dns' },
-      formatters: verbose ? {} : { log: shortenFields },
-    },
-    stream,
-  );
+  };
+  let stream: { write(line: string): unknown };
+  if (pipe) {
+    const prettify = pretty.prettyFactory(prettyOptions);
+    stream = { write: (line: string) => pipe.write(prettify(line)) };
+    pipeDestinations.set(stream, pipe);
+  } else stream = pretty({ ...prettyOptions, destination: 2, sync: true });
+  const logger = pino({ level, base: { name: 'cluster-dns' }, formatters: verbose ? {} : { log: shortenFields } }, stream);
+  if (pipe) reportDrops(pipe, logger);
+  return logger;
+}
+
+/** One bounded destination per process over stderr, shared by every logger on it. */
+let sharedStderr: LogDestination | undefined;
+/** The bounded destination behind a stream pino writes to (itself, or the pretty formatter in front of it). */
+const pipeDestinations = new WeakMap<object, LogDestination>();
+
+function stderrDestination(): LogDestination {
+  if (!sharedStderr) {
+    sharedStderr = createLogDestination(process.stderr as import('node:net').Socket);
+    pipeDestinations.set(sharedStderr, sharedStderr);
+  }
+  return sharedStderr;
+}
+
+/** Once the reader catches up, one line says how many were lost (the newest logger says it). */
+function reportDrops(destination: LogDestination, logger: Logger): void {
+  destination.onCaughtUp = (dropped) => logger.warn({ dropped }, 'log lines dropped: stderr was not read fast enough');
+}
+
+function pipeDestinationOf(logger: Logger | undefined): LogDestination | undefined {
+  const stream = logger ? (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] : undefined;
+  return typeof stream === 'object' && stream !== null ? pipeDestinations.get(stream) : undefined;
 }
 
 /**
@@ -77,6 +105,11 @@ function isAddress(value: unknown): value is { address: string; port: number } {
  * the destination itself the order holds. Pretty mode writes synchronously already.
  */
 export function writeAfterLog(logger: Logger | undefined, line: string): void {
+  const pipe = pipeDestinationOf(logger);
+  if (pipe) {
+    pipe.write(line);
+    return;
+  }
   const destination = logger ? (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] : undefined;
   if (isAsyncDestination(destination)) destination.write(line);
   else process.stderr.write(line);
@@ -85,9 +118,16 @@ export function writeAfterLog(logger: Logger | undefined, line: string): void {
 /**
  * Resolves once every line written so far is on stderr, for a clean exit. The asynchronous
  * destination is ended, which waits for a write still in flight; flushing it synchronously at exit
- * could put the last lines ahead of that write's.
+ * could put the last lines ahead of that write's. On a pipe it waits at most `timeoutMs` for the
+ * reader, after saying how many lines were dropped: a stalled reader never holds the exit.
  */
-export function closeLog(logger: Logger | undefined): Promise<void> {
+export function closeLog(logger: Logger | undefined, timeoutMs = 500): Promise<void> {
+  const pipe = pipeDestinationOf(logger);
+  if (pipe) {
+    const dropped = pipe.takeUnreported();
+    if (dropped > 0) logger!.warn({ dropped }, 'log lines dropped: stderr was not read fast enough');
+    return pipe.close(timeoutMs);
+  }
   const destination = logger ? (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] : undefined;
   if (!isAsyncDestination(destination) || destination.destroyed) return Promise.resolve();
   return new Promise((resolve) => {

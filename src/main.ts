@@ -177,7 +177,7 @@ function packageVersion(): string {
 /** Flushes the log and exits; a timer makes sure a stuck flush cannot hold the process. */
 function exitNow(code: number): void {
   setTimeout(() => process.exit(code), 200).unref();
-  void closeLog(activeLogger).then(() => process.exit(code));
+  void closeLog(activeLogger, 100).then(() => process.exit(code));
 }
 
 main(process.argv.slice(2)).then(
