@@ -8,6 +8,7 @@ import { ClusterDnsError, ConfigError } from './errors.js';
 import { closeLog, createLogger, defaultLogFormat, writeAfterLog, type Logger } from './log.js';
 import { upstreamIsSelf } from './upstream/self-address.js';
 import { missingZonePaths, resolveOptions, type DnsServerOptions } from './options.js';
+import { checkReadyFilePath, removeReadyFile, writeReadyFile } from './ready-file.js';
 import { createDnsServer, type DnsServer } from './server.js';
 import { createWorkersServer } from './workers/primary.js';
 import { runCheck } from './commands/check.js';
@@ -37,6 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (line.command !== 'probe') line = checkZonesExist(line);
     // Validate everything up front so a bad value is one line on stderr, exit 2.
     resolveOptions(line.command === 'serve' ? line.options : { ...line.options, http: 'off' });
+    if (line.command === 'serve' && line.readyFile !== undefined) checkReadyFilePath(line.readyFile, line.sources.readyFile);
   } catch (error) {
     return usageError(error, line.sources);
   }
@@ -130,11 +132,25 @@ async function serve(line: CommandLine): Promise<number> {
       running.reload().catch((error: unknown) => logger.error({ err: error }, 'reload failed; still serving the last good registry'));
     });
   });
+  let bound: Awaited<ReturnType<DnsServer['start']>>;
   try {
-    await running.start();
+    bound = await running.start();
   } catch (error) {
     if (stopping) return stopped;
     return failure(error, line.sources);
+  }
+  if (line.readyFile !== undefined && !stopping) {
+    const path = line.readyFile;
+    try {
+      const http = running.httpAddress;
+      writeReadyFile(path, { dns: { address: bound.udp.address, port: bound.udp.port }, http: http ? { address: http.address, port: http.port } : null, pid: process.pid });
+      process.once('exit', () => removeReadyFile(path));
+    } catch (error) {
+      // A harness waits for this file: not writing it is fatal, said once, not a server nobody finds.
+      writeAfterLog(logger, `cluster-dns: --ready-file: cannot write "${path}": ${(error as Error).message}\n`);
+      await running.stop({ graceMs: 0 });
+      return 1;
+    }
   }
   return stopped;
 }
