@@ -259,7 +259,7 @@ const KIND_NAMES: Record<string, string> = { namespace: 'Namespace', service: 'S
 
 /** The document an object came from: its body lines when it was text, else the object alone. */
 function documentOf(object: object): SourceDocument {
-  return textDocuments.get(object) ?? plainDocument('registration', object);
+  return textDocuments.get(object) ?? plainDocument(nativeFile(object), object);
 }
 
 /** Text is parsed with line numbers so a bad body is reported as `body:LINE: field: message`. */
@@ -273,13 +273,19 @@ function objectsOf(input: RegistrationInput): object[] {
     for (const doc of parsed.documents) {
       expandLists([doc.value], (object, path) => {
         textLines.set(object, () => doc.lineOf(path));
-        textDocuments.set(object, { file: 'body', value: object, lineOf: (field) => doc.lineOf([...path, ...field]) });
+        textDocuments.set(object, { file: nativeFile(object), value: object, lineOf: (field) => doc.lineOf([...path, ...field]) });
         objects.push(object);
       });
     }
     return objects;
   }
   return expandLists(Array.isArray(input) ? (input as readonly object[]) : [input]);
+}
+
+/** Where a native registration's objects say they came from: `registration native/shop:3` (line of its body). */
+function nativeFile(object: object): string {
+  const namespace = (object as { namespace?: unknown }).namespace;
+  return `registration native/${typeof namespace === 'string' ? namespace.toLowerCase() : 'default'}`;
 }
 
 /** The line each object parsed from a text body started on, for diagnostics without a field line. */

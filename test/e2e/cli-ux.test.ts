@@ -78,6 +78,25 @@ describe('errors that say what to do: exit code and first stderr line', () => {
   });
 });
 
+describe('explain exit codes: a script can test a name', () => {
+  it.each<[string, string[], number, string]>([
+    ['a name with records', ['web.shop.svc.cluster.local'], 0, 'web.shop.svc.cluster.local. A: NOERROR'],
+    ['a short form', ['web.shop'], 0, 'web.shop. A: NOERROR'],
+    ['NXDOMAIN', ['web.shopp.svc.cluster.local'], 1, 'web.shopp.svc.cluster.local. A: NXDOMAIN'],
+    ['NODATA', ['web.shop.svc.cluster.local', 'AAAA'], 1, 'web.shop.svc.cluster.local. AAAA: NOERROR'],
+    ['REFUSED (forwarding off)', ['example.org'], 1, 'example.org. A: REFUSED'],
+    ['an address, as its PTR name', ['10.96.0.10'], 0, '10.0.96.10.in-addr.arpa. PTR: NOERROR'],
+  ])('%s', async (_what, args, code, firstLine) => {
+    const result = await run(['explain', ...args, '--zones', 'zones', '--upstream', 'none']);
+    expect({ code: result.code, first: result.stdout.split('\n')[0] }).toEqual({ code, first: firstLine });
+  });
+
+  it('forwarded names exit 0: the upstream decides', async () => {
+    const result = await run(['explain', 'example.org', '--zones', 'zones', '--upstream', '192.0.2.53']);
+    expect({ code: result.code, first: result.stdout.split('\n')[0] }).toEqual({ code: 0, first: 'example.org. A: FORWARDED' });
+  });
+});
+
 describe('help, version, records --output hosts', () => {
   it('--help lists every command', async () => {
     const { stdout } = await run(['--help']);
