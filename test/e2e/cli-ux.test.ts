@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,6 +75,22 @@ describe('errors that say what to do: exit code and first stderr line', () => {
     busy.close();
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`cluster-dns: cannot listen on 127.0.0.1:${port}: address already in use\n`);
+  });
+});
+
+describe('check and records leave out only the object with the bad field, as the server does', () => {
+  it('a typo in one service of a native document: did-you-mean, and its neighbour still counts and answers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cluster-dns-check-'));
+    const file = join(dir, 'dev.yaml');
+    writeFileSync(file, 'namespace: dev\nservices:\n  api:\n    clusterIP: 10.96.9.9\n    prots: [http:80]\n  web:\n    clusterIP: 10.96.9.10\n');
+    const check = await run(['check', '--zones', file]);
+    expect(check).toEqual({
+      code: 1,
+      stdout: `${file}:5: services.api.prots: unknown field (did you mean ports?)\n1 file(s): 5 namespaces, 1 services, 0 ready endpoint addresses, 0 pods; 1 error(s), 0 warning(s)\n`,
+      stderr: '',
+    });
+    const records = await run(['records', '--output', 'hosts', '--zones', file]);
+    expect(records.stdout.split('\n').filter((l) => l.includes('.dev.'))).toEqual(['10.96.9.10\tweb.dev.svc.cluster.local']);
   });
 });
 
