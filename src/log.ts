@@ -38,12 +38,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   }
   const verbose = level === 'debug' || level === 'trace';
   const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
-  const prettyOptions = {
-    translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname,name,component',
-    messageFormat: '{if component}{component}: {end}{msg}',
-    singleLine: !verbose,
-  };
+  // One readable line per event at info: `INFO: query: qname=web.shop… rcode=NOERROR …`, not the
+  // fields as a JSON blob. At debug and trace every field gets its own line, as pino-pretty does.
+  const prettyOptions = verbose
+    ? { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name,component', messageFormat: '{if component}{component}: {end}{msg}', singleLine: false }
+    : { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name,component', messageFormat: formatPrettyMessage, hideObject: true, singleLine: false };
   let stream: { write(line: string): unknown };
   if (pipe) {
     const prettify = pretty.prettyFactory(prettyOptions);
@@ -79,20 +78,47 @@ function pipeDestinationOf(logger: Logger | undefined): LogDestination | undefin
 }
 
 /**
- * For one short pretty line: `{ servicesAdded: ['a', 'b'] }` → `{ servicesAdded: 2 }` (debug says
- * which), and `{ udp: { address, family, port } }` → `{ udp: '127.0.0.1:1053' }`.
+ * For one short pretty line: a long list becomes its count (`servicesAdded: 120`; debug says
+ * which), a short list of plain values stays (`pids: [4242, 4243]`, `upstreams: ['10.0.0.2:53']`),
+ * and `{ udp: { address, family, port } }` → `{ udp: '127.0.0.1:1053' }`.
  */
 function shortenFields(fields: Record<string, unknown>): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(fields)) {
     let short: unknown = value;
-    if (Array.isArray(value)) short = value.length;
+    if (Array.isArray(value)) short = value.length <= SHORT_LIST && value.every(isPlain) ? value : value.length;
     else if (isAddress(value)) short = value.address.includes(':') ? `[${value.address}]:${value.port}` : `${value.address}:${value.port}`;
     if (short === value) continue;
     out ??= { ...fields };
     out[key] = short;
   }
   return out ?? fields;
+}
+
+/** Lists up to this long are shown whole on a pretty line. */
+const SHORT_LIST = 8;
+/** Keys pino-pretty shows itself, or that the line leaves out. */
+const PRETTY_SKIPPED = new Set(['level', 'time', 'pid', 'hostname', 'name', 'component', 'msg']);
+
+const isPlain = (v: unknown): boolean => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+
+/** `component: message key=value key=value` (logfmt-style; strings with spaces quoted, lists comma-joined). */
+function formatPrettyMessage(log: Record<string, unknown>): string {
+  const head = [typeof log.component === 'string' ? `${log.component}:` : '', typeof log.msg === 'string' ? log.msg : ''].filter(Boolean).join(' ');
+  const pairs: string[] = [];
+  for (const [key, value] of Object.entries(log)) {
+    if (PRETTY_SKIPPED.has(key) || value === undefined) continue;
+    pairs.push(`${key}=${prettyValue(key, value)}`);
+  }
+  return pairs.length ? `${head}${head ? ' ' : ''}${pairs.join(' ')}` : head;
+}
+
+function prettyValue(key: string, value: unknown): string {
+  if (key === 'err' && typeof value === 'object' && value !== null) return prettyValue('', (value as { message?: unknown }).message ?? '');
+  if (Array.isArray(value)) return value.map((v) => prettyValue('', v)).join(',');
+  if (typeof value === 'string') return value === '' || /[\s"=]/.test(value) ? JSON.stringify(value) : value;
+  if (isPlain(value)) return String(value);
+  return JSON.stringify(value);
 }
 
 function isAddress(value: unknown): value is { address: string; port: number } {

@@ -2,11 +2,11 @@
 /** CLI entry: argv/env → options → a command; SIGINT stops at once, SIGTERM after the grace, SIGHUP reloads. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { describeForCli, parseCommandLine, helpText, parseResolvConf, type CommandLine } from './cli-args.js';
+import { describeForCli, parseCommandLine, helpText, type CommandLine } from './cli-args.js';
 import { didYouMean } from './did-you-mean.js';
 import { ClusterDnsError, ConfigError } from './errors.js';
 import { closeLog, createLogger, defaultLogFormat, writeAfterLog, type Logger } from './log.js';
-import { upstreamIsSelf } from './upstream/self-address.js';
+import { systemUpstreams } from './system-upstreams.js';
 import { missingZonePaths, resolveOptions, type DnsServerOptions } from './options.js';
 import { checkReadyFilePath, removeReadyFile, writeReadyFile } from './ready-file.js';
 import { createDnsServer, type DnsServer } from './server.js';
@@ -52,7 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'records':
       return runRecords(offline(), line.output, process.stdout, process.stderr);
     case 'explain':
-      return runExplain(resolveOptions({ ...withSystemUpstreams(line), http: 'off' }), line.args, line.output === 'json' ? 'json' : 'text', process.stdout, process.stderr);
+      return runExplain(resolveOptions({ ...withSystemUpstreams(line).options, http: 'off' }), line.args, line.output === 'json' ? 'json' : 'text', process.stdout, process.stderr);
     default:
       return serve(line);
   }
@@ -83,16 +83,25 @@ function checkZonesExist(line: CommandLine): CommandLine {
   throw new ConfigError(`${label}: "${first}" does not exist${hint}`);
 }
 
-function withSystemUpstreams(line: CommandLine): DnsServerOptions {
-  if (!line.upstreamFromSystem) return line.options;
+/** The options with /etc/resolv.conf's nameservers as upstreams when --upstream was not given, and warnings about them. */
+function withSystemUpstreams(line: CommandLine): { options: DnsServerOptions; warnings: readonly string[] } {
+  if (!line.upstreamFromSystem) return { options: line.options, warnings: [] };
   const resolved = resolveOptions({ ...line.options, http: 'off' });
-  return { ...line.options, upstream: systemUpstreams(resolved.host, resolved.port) };
+  let text: string | undefined;
+  try {
+    text = readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    text = undefined;
+  }
+  const system = systemUpstreams(text, resolved.host, resolved.port);
+  return { options: { ...line.options, upstream: system.upstream }, warnings: system.warnings };
 }
 
 async function serve(line: CommandLine): Promise<number> {
-  const options = withSystemUpstreams(line);
+  const { options, warnings } = withSystemUpstreams(line);
   const logger = createLogger({ level: resolveOptions(options).logLevel, format: line.logFormat ?? defaultLogFormat(process.stderr.isTTY === true) });
   activeLogger = logger;
+  for (const warning of warnings) logger.warn({ component: 'server' }, warning);
   let server: DnsServer;
   try {
     // --workers N: this process builds the registry and serves HTTP; N workers answer DNS.
@@ -129,7 +138,16 @@ async function serve(line: CommandLine): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', () => {
-      running.reload().catch((error: unknown) => logger.error({ err: error }, 'reload failed; still serving the last good registry'));
+      // One line whatever happened, so a person who sent SIGHUP sees it arrive (the publisher's own
+      // line comes only when something changed).
+      running.reload().then(
+        (report) =>
+          logger.info(
+            { component: 'server', signal: 'SIGHUP', changed: report.changed, durationMs: Math.round(report.durationMs * 10) / 10, errors: report.diagnostics.length, keptLastGood: report.keptLastGood.length, ...report.counts },
+            report.changed ? 'reloaded on SIGHUP' : 'reloaded on SIGHUP: nothing changed',
+          ),
+        (error: unknown) => logger.error({ err: error }, 'reload failed; still serving the last good registry'),
+      );
     });
   });
   let bound: Awaited<ReturnType<DnsServer['start']>>;
@@ -162,16 +180,6 @@ function failure(error: unknown, sources: Readonly<Record<string, string>>): num
     return error.code === 'CONFIG_INVALID' || error.code === 'REGISTRY_INVALID' ? EXIT_USAGE : 1;
   }
   throw error;
-}
-
-/** The nameservers of /etc/resolv.conf, less this server itself; none means forwarding is off. */
-function systemUpstreams(host: string, port: number): DnsServerOptions['upstream'] {
-  try {
-    const servers = parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8')).filter((u) => !upstreamIsSelf(u, host, port));
-    return servers.length > 0 ? servers : 'none';
-  } catch {
-    return 'none';
-  }
 }
 
 function usageError(error: unknown, sources: Readonly<Record<string, string>>): number {

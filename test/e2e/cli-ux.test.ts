@@ -177,12 +177,12 @@ describe('pretty lines are short; debug shows the diff', () => {
     return stderr.replace(/\u001b\[\d+m/g, '');
   }
 
-  it('info: one line per event, lists as counts, addresses as host:port', async () => {
+  it('info: one key=value line per event, lists as counts, addresses as host:port', async () => {
     const log = await prettyRun([]);
     const loaded = log.split('\n').find((l) => l.includes('registry: registry loaded'))!;
-    expect(loaded).toMatch(/"servicesAdded":\d+/);
-    expect(loaded.replace(/^\[[^\]]*\]/, '')).not.toContain('[');
-    expect(log).toMatch(/server: listening \{"udp":"127\.0\.0\.1:\d+","tcp":"127\.0\.0\.1:\d+"/);
+    expect(loaded).toMatch(/ servicesAdded=\d+ /);
+    expect(loaded.replace(/^\[[^\]]*\]/, '')).not.toMatch(/[[{]/);
+    expect(log).toMatch(/server: listening udp=127\.0\.0\.1:\d+ tcp=127\.0\.0\.1:\d+ zone=cluster\.local upstreams=none /);
   });
 
   it('debug: every field on its own line, the added services listed', async () => {
