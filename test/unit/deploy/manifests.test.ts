@@ -26,7 +26,7 @@ const one = (kind: string): Obj => {
 
 describe('deploy/', () => {
   it('has each object once, all in the cluster-dns namespace', () => {
-    expect(objects.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Namespace', 'Service', 'ServiceAccount']);
+    expect(objects.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Namespace', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
     for (const o of objects) {
       expect(typeof o.apiVersion).toBe('string');
       if (!['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind)) expect(o.metadata.namespace).toBe('cluster-dns');
@@ -58,6 +58,8 @@ describe('deploy/', () => {
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/health', port: 'metrics' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'metrics' });
+    // A busy node answers probes late: the 1 s default would restart or unready a replica that is only slow.
+    expect([c.livenessProbe.timeoutSeconds, c.readinessProbe.timeoutSeconds]).toEqual([5, 3]);
     expect(c.resources.requests).toEqual({ cpu: '100m', memory: '128Mi' });
     const line = parseCommandLine(c.args, {});
     expect(line.command).toBe('serve');
@@ -67,6 +69,24 @@ describe('deploy/', () => {
     expect(ports['dns-tcp']).toEqual({ name: 'dns-tcp', containerPort: 1053, protocol: 'TCP' });
     expect(ports.metrics.containerPort).toBe(9153);
     expect(c.volumeMounts.map((m: Obj) => m.mountPath)).toEqual(['/zones']);
+  });
+
+  it('the Deployment is scheduled as CoreDNS is: cluster-critical, Linux nodes, critical add-on and control-plane taints tolerated', () => {
+    const pod = one('Deployment').spec.template.spec;
+    expect(pod.priorityClassName).toBe('system-cluster-critical');
+    expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+    expect(pod.tolerations).toEqual([
+      { key: 'CriticalAddonsOnly', operator: 'Exists' },
+      { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' },
+    ]);
+  });
+
+  it('the PodDisruptionBudget keeps a replica answering through voluntary disruptions', () => {
+    const pdb = one('PodDisruptionBudget');
+    const d = one('Deployment');
+    expect(pdb.apiVersion).toBe('policy/v1');
+    expect(pdb.spec.selector.matchLabels).toEqual(d.spec.template.metadata.labels);
+    expect(pdb.spec.maxUnavailable).toBeLessThan(d.spec.replicas);
   });
 
   it('the Service answers on 53 over UDP and TCP and targets the container ports by name', () => {
