@@ -96,7 +96,7 @@ const COMMAND_HELP: Readonly<Record<Command, string>> = {
   serve: 'answer DNS for the registry (default)',
   check: 'validate the registry, print diagnostics and a summary; exit 1 on errors',
   records: 'print every name the registry answers (--output table | json | hosts)',
-  explain: 'explain NAME [TYPE]: the answer the server would give, and why (--output text | json)',
+  explain: 'explain NAME [TYPE]: the answer the server would give, and why (--output text | json); exit 1 when it does not resolve',
   probe: 'ask a running server (--host, --port) for dns-version TXT; one line, exit 0 when healthy',
   help: 'show this help',
   version: 'print the version',
