@@ -19,6 +19,8 @@ export interface CommandLine {
   readonly output: OutputFormat;
   /** Unset: the caller picks pretty on a terminal, JSON otherwise. */
   readonly logFormat: LogFormat | undefined;
+  /** `--ready-file PATH`: serve writes the bound addresses there once ready (CLI only). */
+  readonly readyFile: string | undefined;
   /** Positional arguments after the command (`explain NAME [TYPE]`). */
   readonly args: readonly string[];
   /** Where each option's value came from (`--port`, `CLUSTER_DNS_PORT`), to name it in errors. */
@@ -75,6 +77,7 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'http-token': { value: 'string', option: 'httpToken', env: 'CLUSTER_DNS_HTTP_TOKEN', help: 'bearer token for /v1 (required off loopback) and, off loopback, /metrics', default: '' },
   'shutdown-grace': { value: 'int', option: 'shutdownGraceMs', env: 'CLUSTER_DNS_SHUTDOWN_GRACE', help: 'on SIGTERM keep answering this long (not ready), ms; SIGINT skips it', default: '5000' },
   workers: { value: 'string', option: 'workers', env: 'CLUSTER_DNS_WORKERS', help: 'processes answering DNS on the one port (node:cluster; the registry is built once and sent to each): N or auto', default: '1' },
+  'ready-file': { value: 'string', env: 'CLUSTER_DNS_READY_FILE', help: 'once ready, write {"dns":{address,port},"http":{address,port}|null,"pid":N} here (atomically: temp file + rename); removed at exit', default: '' },
   'log-queries': { value: 'switch', option: 'logQueries', env: 'CLUSTER_DNS_LOG_QUERIES', help: 'log one line per query', default: 'false' },
   watch: { value: 'bool', option: 'watch', env: 'CLUSTER_DNS_WATCH', help: 'reload when files under --zones change: true | false', default: 'true' },
   strict: { value: 'switch', option: 'strict', env: 'CLUSTER_DNS_STRICT', help: 'any registry error is fatal at start-up', default: 'false' },
@@ -95,7 +98,7 @@ const COMMAND_HELP: Readonly<Record<Command, string>> = {
   serve: 'answer DNS for the registry (default)',
   check: 'validate the registry, print diagnostics and a summary; exit 1 on errors',
   records: 'print every name the registry answers (--output table | json | hosts)',
-  explain: 'explain NAME [TYPE]: the answer the server would give, and why (--output text | json)',
+  explain: 'explain NAME [TYPE]: the answer the server would give, and why (--output text | json); exit 1 when it does not resolve',
   probe: 'ask a running server (--host, --port) for dns-version TXT; one line, exit 0 when healthy',
   help: 'show this help',
   version: 'print the version',
@@ -152,7 +155,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
   const [first, ...rest] = parsed.positionals;
   const sources: Record<string, string> = {};
-  const base = { upstreamFromSystem: false, zonesDefaulted: false, output: 'table' as const, logFormat: undefined, args: [], sources, options: {} };
+  const base = { upstreamFromSystem: false, zonesDefaulted: false, output: 'table' as const, logFormat: undefined, readyFile: undefined, args: [], sources, options: {} };
   if (values.help || first === 'help') return { ...base, command: 'help' };
   if (values.version || first === 'version') return { ...base, command: 'version' };
 
@@ -241,6 +244,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const output = raw('output') ?? (command === 'explain' ? 'text' : 'table');
   const outputs = command === 'explain' ? ['text', 'table', 'json'] : ['table', 'json', 'hosts'];
   if (!outputs.includes(output)) throw new ConfigError(`--output: "${output}" must be ${outputs.filter((o) => o !== 'table' || command !== 'explain').join(', ')}${didYouMean(output, outputs)}`);
+  const readyFile = raw('ready-file');
+  if (readyFile !== undefined) sources.readyFile = typeof values['ready-file'] === 'string' ? '--ready-file' : 'CLUSTER_DNS_READY_FILE';
   const logFormat = raw('log-format');
   if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) {
     throw new ConfigError(`--log-format: "${logFormat}" must be pretty or json${didYouMean(logFormat, LOG_FORMATS)}`);
@@ -252,6 +257,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     zonesDefaulted,
     output: (output === 'text' ? 'table' : output) as OutputFormat,
     logFormat: logFormat as LogFormat | undefined,
+    readyFile,
     args: rest,
     sources,
   };

@@ -2,12 +2,13 @@
 /** CLI entry: argv/env → options → a command; SIGINT stops at once, SIGTERM after the grace, SIGHUP reloads. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { describeForCli, parseCommandLine, helpText, parseResolvConf, type CommandLine } from './cli-args.js';
+import { describeForCli, parseCommandLine, helpText, type CommandLine } from './cli-args.js';
 import { didYouMean } from './did-you-mean.js';
 import { ClusterDnsError, ConfigError } from './errors.js';
 import { closeLog, createLogger, defaultLogFormat, writeAfterLog, type Logger } from './log.js';
-import { upstreamIsSelf } from './upstream/self-address.js';
+import { systemUpstreams } from './system-upstreams.js';
 import { missingZonePaths, resolveOptions, type DnsServerOptions } from './options.js';
+import { checkReadyFilePath, removeReadyFile, writeReadyFile } from './ready-file.js';
 import { createDnsServer, type DnsServer } from './server.js';
 import { createWorkersServer } from './workers/primary.js';
 import { runCheck } from './commands/check.js';
@@ -37,6 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (line.command !== 'probe') line = checkZonesExist(line);
     // Validate everything up front so a bad value is one line on stderr, exit 2.
     resolveOptions(line.command === 'serve' ? line.options : { ...line.options, http: 'off' });
+    if (line.command === 'serve' && line.readyFile !== undefined) checkReadyFilePath(line.readyFile, line.sources.readyFile);
   } catch (error) {
     return usageError(error, line.sources);
   }
@@ -50,7 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'records':
       return runRecords(offline(), line.output, process.stdout, process.stderr);
     case 'explain':
-      return runExplain(resolveOptions({ ...withSystemUpstreams(line), http: 'off' }), line.args, line.output === 'json' ? 'json' : 'text', process.stdout, process.stderr);
+      return runExplain(resolveOptions({ ...withSystemUpstreams(line).options, http: 'off' }), line.args, line.output === 'json' ? 'json' : 'text', process.stdout, process.stderr);
     default:
       return serve(line);
   }
@@ -81,16 +83,25 @@ function checkZonesExist(line: CommandLine): CommandLine {
   throw new ConfigError(`${label}: "${first}" does not exist${hint}`);
 }
 
-function withSystemUpstreams(line: CommandLine): DnsServerOptions {
-  if (!line.upstreamFromSystem) return line.options;
+/** The options with /etc/resolv.conf's nameservers as upstreams when --upstream was not given, and warnings about them. */
+function withSystemUpstreams(line: CommandLine): { options: DnsServerOptions; warnings: readonly string[] } {
+  if (!line.upstreamFromSystem) return { options: line.options, warnings: [] };
   const resolved = resolveOptions({ ...line.options, http: 'off' });
-  return { ...line.options, upstream: systemUpstreams(resolved.host, resolved.port) };
+  let text: string | undefined;
+  try {
+    text = readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    text = undefined;
+  }
+  const system = systemUpstreams(text, resolved.host, resolved.port);
+  return { options: { ...line.options, upstream: system.upstream }, warnings: system.warnings };
 }
 
 async function serve(line: CommandLine): Promise<number> {
-  const options = withSystemUpstreams(line);
+  const { options, warnings } = withSystemUpstreams(line);
   const logger = createLogger({ level: resolveOptions(options).logLevel, format: line.logFormat ?? defaultLogFormat(process.stderr.isTTY === true) });
   activeLogger = logger;
+  for (const warning of warnings) logger.warn({ component: 'server' }, warning);
   let server: DnsServer;
   try {
     // --workers N: this process builds the registry and serves HTTP; N workers answer DNS.
@@ -127,14 +138,37 @@ async function serve(line: CommandLine): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', () => {
-      running.reload().catch((error: unknown) => logger.error({ err: error }, 'reload failed; still serving the last good registry'));
+      // One line whatever happened, so a person who sent SIGHUP sees it arrive (the publisher's own
+      // line comes only when something changed).
+      running.reload().then(
+        (report) =>
+          logger.info(
+            { component: 'server', signal: 'SIGHUP', changed: report.changed, durationMs: Math.round(report.durationMs * 10) / 10, errors: report.diagnostics.length, keptLastGood: report.keptLastGood.length, ...report.counts },
+            report.changed ? 'reloaded on SIGHUP' : 'reloaded on SIGHUP: nothing changed',
+          ),
+        (error: unknown) => logger.error({ err: error }, 'reload failed; still serving the last good registry'),
+      );
     });
   });
+  let bound: Awaited<ReturnType<DnsServer['start']>>;
   try {
-    await running.start();
+    bound = await running.start();
   } catch (error) {
     if (stopping) return stopped;
     return failure(error, line.sources);
+  }
+  if (line.readyFile !== undefined && !stopping) {
+    const path = line.readyFile;
+    try {
+      const http = running.httpAddress;
+      writeReadyFile(path, { dns: { address: bound.udp.address, port: bound.udp.port }, http: http ? { address: http.address, port: http.port } : null, pid: process.pid });
+      process.once('exit', () => removeReadyFile(path));
+    } catch (error) {
+      // A harness waits for this file: not writing it is fatal, said once, not a server nobody finds.
+      writeAfterLog(logger, `cluster-dns: --ready-file: cannot write "${path}": ${(error as Error).message}\n`);
+      await running.stop({ graceMs: 0 });
+      return 1;
+    }
   }
   return stopped;
 }
@@ -146,16 +180,6 @@ function failure(error: unknown, sources: Readonly<Record<string, string>>): num
     return error.code === 'CONFIG_INVALID' || error.code === 'REGISTRY_INVALID' ? EXIT_USAGE : 1;
   }
   throw error;
-}
-
-/** The nameservers of /etc/resolv.conf, less this server itself; none means forwarding is off. */
-function systemUpstreams(host: string, port: number): DnsServerOptions['upstream'] {
-  try {
-    const servers = parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8')).filter((u) => !upstreamIsSelf(u, host, port));
-    return servers.length > 0 ? servers : 'none';
-  } catch {
-    return 'none';
-  }
 }
 
 function usageError(error: unknown, sources: Readonly<Record<string, string>>): number {
@@ -177,7 +201,7 @@ function packageVersion(): string {
 /** Flushes the log and exits; a timer makes sure a stuck flush cannot hold the process. */
 function exitNow(code: number): void {
   setTimeout(() => process.exit(code), 200).unref();
-  void closeLog(activeLogger).then(() => process.exit(code));
+  void closeLog(activeLogger, 100).then(() => process.exit(code));
 }
 
 main(process.argv.slice(2)).then(

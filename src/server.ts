@@ -464,7 +464,8 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
         await publisher.start();
         await publisher.published();
         if (role.kind === 'primary') await role.settled();
-        log.info({ udp: bound.udp, tcp: bound.tcp, http: http?.address, ...(probes ? { probes: probes.address } : {}), zone: options.clusterDomain, ...registryRef.current()?.counts }, 'listening');
+        const upstreams = options.upstream === 'none' ? 'none' : options.upstream.map((u) => (u.address.includes(':') ? `[${u.address}]:${u.port}` : `${u.address}:${u.port}`));
+        log.info({ udp: bound.udp, tcp: bound.tcp, http: http?.address, ...(probes ? { probes: probes.address } : {}), zone: options.clusterDomain, upstreams, ...registryRef.current()?.counts }, 'listening');
         return bound;
       } catch (error) {
         await closeEverything(0);

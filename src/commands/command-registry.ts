@@ -8,7 +8,7 @@ import { resolveKubernetesOptions } from '../kubernetes/kubernetes-options.js';
 import { createKubernetesSource, KUBERNETES_SOURCE_ID } from '../kubernetes/kubernetes-source.js';
 import { createLogger, defaultLogFormat } from '../log.js';
 import { buildRegistry, type BuildResult, type SourcedInput } from '../registry/build-registry.js';
-import { hasErrors, type Diagnostic } from '../registry/diagnostics.js';
+import type { Diagnostic } from '../registry/diagnostics.js';
 import type { RegistryInput } from '../registry/model.js';
 import type { ObjectKey, RegistrySink } from '../registry/registry-source.js';
 import type { ResolvedOptions } from '../options.js';
@@ -19,8 +19,9 @@ export const CLUSTER_LIST_TIMEOUT_MS = 30_000;
 
 export interface CommandRegistry extends BuildResult {
   /**
-   * Problems of the files (whole files with errors are left out, as the command always did), then
-   * of the cluster's objects (an object that does not convert is left out, as the server does).
+   * Problems of the files, then of the cluster's objects. As the server does on its first load, an
+   * object that does not convert is left out and its neighbours are served; a file that cannot be
+   * read or parsed is left out whole.
    */
   readonly sourceDiagnostics: readonly Diagnostic[];
   readonly files: number;
@@ -35,7 +36,7 @@ export interface CommandRegistry extends BuildResult {
 export async function readCommandRegistry(options: ResolvedOptions, err: Writable, timeoutMs = CLUSTER_LIST_TIMEOUT_MS): Promise<CommandRegistry | undefined> {
   const results = await readZones(options.zones, undefined, { maxBytes: options.maxRegistryBytes });
   const sourceDiagnostics: Diagnostic[] = results.flatMap((r) => r.diagnostics);
-  const inputs: SourcedInput[] = results.filter((r) => !hasErrors(r.diagnostics)).map((r) => ({ ...r.input, source: 'files' }));
+  const inputs: SourcedInput[] = results.filter((r) => !r.wholeFileError).map((r) => ({ ...r.input, source: 'files' }));
   let clusterObjects: number | undefined;
   if (options.kubernetes) {
     const listed = await listClusterOnce(options, err, timeoutMs);

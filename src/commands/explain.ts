@@ -1,10 +1,15 @@
-/** `cluster-dns explain NAME [TYPE]`: the answer the server would give for a name, and why, from --zones and, with --kubeconfig, the cluster. */
+/**
+ * `cluster-dns explain NAME [TYPE]`: the answer the server would give for a name, and why, from
+ * --zones and, with --kubeconfig, the cluster. Exit 0: the name resolves (records, or forwarded,
+ * where the upstream decides); 1: it does not (NXDOMAIN, NODATA, REFUSED) or the registry could
+ * not be read; 2: bad usage. A script can test a name as it would with `host`.
+ */
 import type { Writable } from 'node:stream';
 import { didYouMean } from '../did-you-mean.js';
 import { ConfigError } from '../errors.js';
 import { formatDiagnostic } from '../registry/diagnostics.js';
 import { explainOptionsFor, type ResolvedOptions } from '../options.js';
-import { EXPLAIN_TYPES, explainName, explainType, formatExplanation } from '../resolver/explain.js';
+import { EXPLAIN_TYPES, explainName, explainType, formatExplanation, type Explanation } from '../resolver/explain.js';
 import { readCommandRegistry } from './command-registry.js';
 
 /** Checks a TYPE argument: a mnemonic we explain (`A`, `srv`), or a ConfigError with the nearest. */
@@ -35,5 +40,13 @@ export async function runExplain(options: ResolvedOptions, args: readonly string
     type,
   );
   out.write(output === 'json' ? `${JSON.stringify(explanation, null, 2)}\n` : formatExplanation(explanation));
-  return 0;
+  return resolves(explanation) ? EXIT_RESOLVES : EXIT_DOES_NOT_RESOLVE;
+}
+
+export const EXIT_RESOLVES = 0;
+export const EXIT_DOES_NOT_RESOLVE = 1;
+
+/** Records in the answer, or forwarded (explain cannot know the upstream's answer). */
+function resolves(e: Explanation): boolean {
+  return e.rcode === 'FORWARDED' || (e.rcode === 'NOERROR' && e.answer.length > 0);
 }

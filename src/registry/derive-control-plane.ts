@@ -10,6 +10,7 @@ import { deriveEndpointsFromSelectors } from './endpoints-from-selectors.js';
 import type { PodInput, RegistryInput, ServiceInput } from './model.js';
 import { simulateWorkloadPods } from './simulate-workload-pods.js';
 import { findUnmatchedSelectors } from './unmatched-selectors.js';
+import { findUnmatchedTargetPorts } from './unmatched-target-ports.js';
 
 export interface DeriveOptions {
   /** Ranges ClusterIPs are allocated from, the first is the primary family. Default `10.96.0.0/12`, `fd00:10:96::/108`. */
@@ -100,6 +101,6 @@ export function deriveControlPlane(inputs: readonly RegistryInput[], options: De
     allocatedClusterIps: allocation.allocated,
     derivedAddresses,
     simulatedPods: simulated.pods.length + simulated.placed.size,
-    diagnostics: [...allocation.diagnostics, ...simulated.diagnostics, ...findUnmatchedSelectors(selecting, allPods)],
+    diagnostics: [...allocation.diagnostics, ...simulated.diagnostics, ...findUnmatchedSelectors(selecting, allPods), ...findUnmatchedTargetPorts(selecting, allPods)],
   };
 }

@@ -37,7 +37,7 @@ export function deriveEndpointsFromSelectors(services: readonly ServiceInput[], 
   const groups: EndpointGroupInput[] = [];
   for (const svc of selecting) {
     const families = addressFamilies(svc);
-    const bySignature = new Map<string, { ports: EndpointPort[]; endpoints: EndpointInput[] }>();
+    const bySignature = new Map<string, { ports: EndpointPort[]; endpoints: EndpointInput[]; fromPods: PodInput[] }>();
     for (const pod of candidates(svc)) {
       if (!matchesLabels(svc.selector!, pod.labels ?? {})) continue;
       if (!shouldBeInEndpoints(pod, svc)) continue;
@@ -46,14 +46,15 @@ export function deriveEndpointsFromSelectors(services: readonly ServiceInput[], 
       const ports = resolvePorts(svc, pod);
       const signature = ports.map((p) => `${p.name ?? ''}/${p.protocol}/${p.port}`).join(',');
       let group = bySignature.get(signature);
-      if (!group) bySignature.set(signature, (group = { ports, endpoints: [] }));
+      if (!group) bySignature.set(signature, (group = { ports, endpoints: [], fromPods: [] }));
+      group.fromPods.push(pod);
       // Hostname only when the Pod names this Service as its subdomain (endpointslice utils podToEndpoint).
       const hostname = pod.hostname && pod.subdomain === svc.name ? pod.hostname : undefined;
       // "ready" is never true for a terminating Pod unless publishNotReadyAddresses overrides readiness.
       group.endpoints.push({ addresses, hostname, ready: (pod.ready ?? false) && !pod.terminating });
     }
-    for (const { ports, endpoints } of bySignature.values()) {
-      groups.push({ namespace: svc.namespace, service: svc.name, source: 'EndpointSlice', ports, endpoints, origin: svc.origin });
+    for (const { ports, endpoints, fromPods } of bySignature.values()) {
+      groups.push({ namespace: svc.namespace, service: svc.name, source: 'EndpointSlice', ports, endpoints, origin: svc.origin, fromPods });
     }
   }
   return groups;

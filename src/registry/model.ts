@@ -84,6 +84,8 @@ export interface EndpointGroupInput {
   readonly ports: readonly EndpointPort[];
   readonly endpoints: readonly EndpointInput[];
   readonly origin: Origin;
+  /** Set on groups derived from a Service's selector (no slice exists): the Pods they came from, for explain. */
+  readonly fromPods?: readonly PodInput[];
 }
 
 /** The controlling owner of an object (`metadata.ownerReferences` with `controller: true`, else the first). */

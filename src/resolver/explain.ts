@@ -4,11 +4,12 @@
  * Pure: reads one registry snapshot and uses the same answer functions as the query stages, so
  * the explanation cannot drift from what a query gets. Never on the query path.
  */
+import { canonicalIp, reverseName } from '../dns/ip.js';
 import { RecordType } from '../dns/types.js';
 import type { DomainName, RecordsAnswer, ResourceRecord } from '../dns/types.js';
 import { nearestNames } from '../did-you-mean.js';
 import { preferredGroups, type SourcedInput } from '../registry/build-registry.js';
-import type { EndpointGroupInput, Origin, PodInput, ServiceInput } from '../registry/model.js';
+import type { EndpointGroupInput, Origin, PodInput, ServiceInput, WorkloadInput } from '../registry/model.js';
 import type { Registry } from '../registry/registry.js';
 import { answerClusterName, isInZone, type ClusterZoneOptions } from './cluster-answers.js';
 import { recordData } from './list-records.js';
@@ -39,7 +40,7 @@ export type ExplainRule =
 
 /** An object of the registry that took part, with where it was defined (`zones/shop.yaml:3`). */
 export interface ExplainedObject {
-  readonly kind: 'Service' | 'EndpointSlice' | 'Endpoints' | 'Endpoints (native)' | 'Pod' | 'Namespace';
+  readonly kind: 'Service' | 'EndpointSlice' | 'Endpoints' | 'Endpoints (native)' | 'Endpoints (from selector)' | 'Pod' | 'Namespace' | WorkloadInput['kind'];
   readonly namespace: string;
   readonly name: string;
   readonly origin: string;
@@ -48,7 +49,22 @@ export interface ExplainedObject {
 
 /** A name near the asked one that does exist, or a reason the asked one does not. */
 export interface ExplainHint {
-  readonly kind: 'near-namespace' | 'near-service' | 'other-namespace' | 'near-endpoint' | 'near-port' | 'headless-no-ready' | 'near-zone' | 'pods-off' | 'pod-unknown' | 'missing-svc-label' | 'forwarded';
+  readonly kind:
+    | 'near-namespace'
+    | 'near-service'
+    | 'other-namespace'
+    | 'default-namespace'
+    | 'near-endpoint'
+    | 'near-port'
+    | 'missing-protocol'
+    | 'headless-no-ready'
+    | 'near-zone'
+    | 'incomplete-zone'
+    | 'address'
+    | 'pods-off'
+    | 'pod-unknown'
+    | 'missing-svc-label'
+    | 'forwarded';
   readonly text: string;
   /** The existing name it points at, when there is one. */
   readonly name?: string;
@@ -95,6 +111,14 @@ export function explainType(text: string | undefined): string | undefined {
 
 /** Explains `name` (any case, with or without the trailing dot) for the RR type `type` (a mnemonic). */
 export function explainName(registry: Registry, options: ExplainOptions, name: string, type: string): Explanation {
+  // An address is looked up by its PTR name (RFC 1035 §3.5, RFC 3596 §2.5), as `dig -x` does.
+  const address = canonicalIp(name.trim());
+  if (address !== undefined) {
+    const ptrName = reverseName(address);
+    const explained = explainName(registry, options, ptrName, 'PTR');
+    const hint: ExplainHint = { kind: 'address', text: `${name.trim()} is an address: explained as its PTR name ${ptrName}. (dig -x ${name.trim()})`, name: `${ptrName}.` };
+    return { ...explained, hints: [hint, ...explained.hints] };
+  }
   const lowerName = name.toLowerCase().replace(/\.+$/, '');
   const qtype = EXPLAIN_TYPES[type.toUpperCase()] ?? RecordType.A;
   const typeText = type.toUpperCase();
@@ -129,7 +153,7 @@ export function explainName(registry: Registry, options: ExplainOptions, name: s
       ...base,
       rcode: rcodeText(answer),
       rule: 'short-form',
-      reason: `short form: with the search suffix ${suffix} it is ${target}. (a pod in namespace ${options.defaultNamespace} would try it), answered as a CNAME to that name`,
+      reason: `with the search suffix ${suffix} it is ${target}. (a pod in namespace ${options.defaultNamespace} would try it), answered as a CNAME to that name`,
       via: { suffix, clusterName: `${target}.`, rule: inner.rule },
       answer: answer.answer.map(formatRecord),
       authority: answer.authority.map(formatRecord),
@@ -197,7 +221,7 @@ function explainClusterName(registry: Registry, options: ExplainOptions, index: 
       }
       case 'endpoint': {
         const address = node.a[0]?.address ?? node.aaaa[0]?.address ?? '';
-        const groups = groupObjects(index, ns, svcLabel).filter((g) => g.detail.includes(address));
+        const groups = groupObjects(index, ns, svcLabel, address);
         return {
           ...records,
           rule: 'endpoint',
@@ -283,7 +307,16 @@ function inZoneHints(registry: Registry, options: ExplainOptions, index: InputIn
       return hints;
     }
     const svcName = `${svc}.${ns}.svc.${zone}`;
-    if (prefix.length === 1) {
+    if (prefix.length === 1 && prefix[0]!.startsWith('_')) {
+      // SRV owners are _<port>._<proto>.<service> (spec 2.3.2): one underscore label is half of one.
+      const named = service.ports.filter((p) => p.name?.toLowerCase() === prefix[0]!.slice(1));
+      const fixed = named.map((p) => `_${p.name!.toLowerCase()}._${p.protocol}.${svcName}.`);
+      hints.push({
+        kind: 'missing-protocol',
+        text: `SRV names have two labels before the service, _<port>._<protocol>${fixed.length ? `: did you mean ${fixed.join(' or ')}?` : ` (service ${ns}/${svc} has no port named "${prefix[0]!.slice(1)}")`}`,
+        ...(fixed[0] ? { name: fixed[0] } : {}),
+      });
+    } else if (prefix.length === 1) {
       const labelsHere: string[] = [];
       for (const [n, node] of registry.names) if (node.role === 'endpoint' && n.endsWith(`.${svcName}`)) labelsHere.push(n.slice(0, n.length - svcName.length - 1));
       labelsHere.sort();
@@ -333,6 +366,14 @@ function outOfZoneHints(registry: Registry, options: ExplainOptions, index: Inpu
       return hints;
     }
   }
+  // The cluster domain without its last labels: `web.shop.svc.cluster` for cluster.local.
+  for (let k = zoneLabels.length - 1; k >= 1; k--) {
+    if (labels.length <= k || labels.slice(labels.length - k).join('.') !== zoneLabels.slice(0, k).join('.')) continue;
+    const fixed = [...labels, ...zoneLabels.slice(k)].join('.');
+    if (!isInZone(fixed, registry.zone) || answerClusterName(registry, options, fixed, RecordType.A).rcode !== 0) continue;
+    hints.push({ kind: 'incomplete-zone', text: `the cluster domain is ${registry.zone}, not ${zoneLabels.slice(0, k).join('.')}: did you mean ${fixed}.?`, name: `${fixed}.` });
+    return hints;
+  }
   // A short form that expands to nothing: `web.shopp` or `web.shop.svc` with a near miss.
   const asCluster = labels[labels.length - 1] === 'svc' ? [...labels, ...zoneLabels] : labels.length === 2 ? [labels[0]!, labels[1]!, 'svc', ...zoneLabels] : undefined;
   if (asCluster && asCluster.length === zoneLabels.length + 3) {
@@ -345,6 +386,15 @@ function outOfZoneHints(registry: Registry, options: ExplainOptions, index: Inpu
     }
   }
   if (labels.length === 1 && options.defaultNamespace) {
+    // A bare name resolves only in the default namespace, as in a pod of that namespace (its first
+    // search suffix, <ns>.svc.<zone>); the commonest laptop miss is a service in another one.
+    for (const other of registry.services.filter((s) => s.name === labels[0] && s.namespace !== options.defaultNamespace)) {
+      hints.push({
+        kind: 'default-namespace',
+        text: `service "${labels[0]}" exists in namespace "${other.namespace}", but a bare name is looked up in the default namespace "${options.defaultNamespace}": ask for ${labels[0]}.${other.namespace}, or start with --default-namespace ${other.namespace}`,
+        name: `${labels[0]}.${other.namespace}.svc.${registry.zone}.`,
+      });
+    }
     const near = nearestNames(labels[0]!, registry.services.filter((s) => s.namespace === options.defaultNamespace).map((s) => s.name));
     for (const n of near) hints.push({ kind: 'near-service', text: `service "${n}" exists in the default namespace "${options.defaultNamespace}": did you mean ${n}?`, name: `${n}.${options.defaultNamespace}.svc.${registry.zone}.` });
   }
@@ -358,6 +408,8 @@ interface InputIndex {
   /** The source id of each winning service: its endpoints come from the same source. */
   readonly serviceSource: ReadonlyMap<string, string | undefined>;
   readonly podsByIp: ReadonlyMap<string, PodInput>;
+  /** Workloads by their origin object, which the Pods simulated for them share. */
+  readonly workloads: ReadonlyMap<Origin, WorkloadInput>;
 }
 
 const indexes = new WeakMap<Registry, InputIndex>();
@@ -369,7 +421,9 @@ function indexInputs(registry: Registry): InputIndex {
   const groups = new Map<string, { group: EndpointGroupInput; from: string | undefined }[]>();
   const serviceSource = new Map<string, string | undefined>();
   const podsByIp = new Map<string, PodInput>();
+  const workloads = new Map<Origin, WorkloadInput>();
   for (const input of (registry.inputs ?? []) as readonly SourcedInput[]) {
+    for (const w of input.workloads ?? []) workloads.set(w.origin, w);
     for (const svc of input.services) {
       const key = `${svc.namespace.toLowerCase()}/${svc.name.toLowerCase()}`;
       // As buildRegistry: inputs come in precedence order and the first definition wins.
@@ -386,7 +440,7 @@ function indexInputs(registry: Registry): InputIndex {
     }
     for (const pod of input.pods) for (const ip of pod.ips) podsByIp.set(`${pod.namespace.toLowerCase()}/${ip}`, pod);
   }
-  const index = { services, groups, serviceSource, podsByIp };
+  const index = { services, groups, serviceSource, podsByIp, workloads };
   indexes.set(registry, index);
   return index;
 }
@@ -414,14 +468,36 @@ function serviceObject(svc: ServiceInput, index: InputIndex): ExplainedObject {
   return { kind: 'Service', namespace: svc.namespace, name: svc.name, origin: where(svc.origin), detail };
 }
 
-function groupObjects(index: InputIndex, ns: string, svc: string): ExplainedObject[] {
-  return servedGroups(index, ns, svc).map((g) => ({
-    kind: g.source === 'native' ? 'Endpoints (native)' : g.source,
-    namespace: g.namespace,
-    name: g.service,
-    origin: where(g.origin),
-    detail: g.endpoints.map((e) => `${e.hostname ? `${e.hostname}=` : ''}${e.addresses.join('/')}${e.ready ? '' : ' (not ready)'}`).join(', ') || 'no endpoints',
-  }));
+/** The endpoint groups served for a service (only those holding `address`, when given), and what derived ones came from. */
+function groupObjects(index: InputIndex, ns: string, svc: string, address?: string): ExplainedObject[] {
+  const out: ExplainedObject[] = [];
+  for (const g of servedGroups(index, ns, svc)) {
+    if (address !== undefined && !g.endpoints.some((e) => e.addresses.includes(address))) continue;
+    const addresses = g.endpoints.map((e) => `${e.hostname ? `${e.hostname}=` : ''}${e.addresses.join('/')}${e.ready ? '' : ' (not ready)'}`).join(', ') || 'no endpoints';
+    if (!g.fromPods) {
+      out.push({ kind: g.source === 'native' ? 'Endpoints (native)' : g.source, namespace: g.namespace, name: g.service, origin: where(g.origin), detail: addresses });
+      continue;
+    }
+    // Derived as the EndpointSlice controller would (no slice exists): say so, and name what the
+    // Pods came from — a workload whose Pods were simulated, or the Pods as written.
+    out.push({ kind: 'Endpoints (from selector)', namespace: g.namespace, name: g.service, origin: where(g.origin), detail: `${addresses}; selector ${selectorText(index.services.get(`${ns}/${svc}`))}` });
+    const seen = new Set<object>();
+    for (const pod of g.fromPods) {
+      if (address !== undefined && !pod.ips.includes(address)) continue;
+      const workload = pod.simulated ? index.workloads.get(pod.origin) : undefined;
+      if (workload) {
+        if (seen.has(workload)) continue;
+        seen.add(workload);
+        const pods = g.fromPods.filter((p) => p.origin === pod.origin && (address === undefined || p.ips.includes(address))).map((p) => p.name);
+        out.push({ kind: workload.kind, namespace: workload.namespace, name: workload.name, origin: where(workload.origin), detail: `${workload.replicas} replica(s); simulated pods ${pods.join(', ')}` });
+      } else out.push(podObject(pod));
+    }
+  }
+  return out;
+}
+
+function selectorText(svc: ServiceInput | undefined): string {
+  return Object.entries(svc?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || 'none';
 }
 
 function podObject(pod: PodInput): ExplainedObject {

@@ -12,6 +12,7 @@
  *   pods:
  *     api-7f9c: 10.244.2.7
  */
+import { didYouMean } from '../did-you-mean.js';
 import type { EndpointInput, EndpointPort, ServiceInput, ServicePort } from '../registry/model.js';
 import { checkLabel, checkPortName, isRecord, parseDomainName, parseIp, parsePortNumber, parseProtocol, quote, type Problems } from './field-checks.js';
 import type { InputCollector } from './kubernetes-manifests.js';
@@ -215,6 +216,6 @@ function nativeEndpoint(raw: unknown, path: FieldPath, problems: Problems): Endp
 
 function unknownKeys(value: Record<string, unknown>, allowed: readonly string[], path: FieldPath, problems: Problems): void {
   for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) problems.error([...path, key], `unknown field (expected one of ${allowed.join(', ')})`);
+    if (!allowed.includes(key)) problems.error([...path, key], `unknown field${didYouMean(key, allowed) || ` (expected one of ${allowed.join(', ')})`}`);
   }
 }

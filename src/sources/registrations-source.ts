@@ -1,20 +1,28 @@
 /**
  * The registrations source: objects registered through the library (apply/remove/replace) and the
  * HTTP /v1 API, each keyed `kind/namespace/name`, optionally with a lease. A registration is
- * validated whole before anything changes, and resolves once queries see it.
+ * validated whole before anything changes, and resolves once queries see it. A native document is
+ * split per namespace, service and pod (the keys the files source uses), so registering one
+ * service never removes another it does not name.
  */
 import { formatDiagnostic } from '../registry/diagnostics.js';
 import type { RegistryInput } from '../registry/model.js';
 import { objectKey, type ObjectKey, type RegistryLog, type RegistrySink, type RegistrySource } from '../registry/registry-source.js';
 import { RegistryError } from '../errors.js';
 import { isRecord } from './field-checks.js';
+import { convertKeyedDocuments } from './keyed-objects.js';
+import { isNativeDocument } from './native-format.js';
 import { convertDocuments, convertRegistryObjects } from './registry-documents.js';
+import { plainDocument, type SourceDocument } from './source-document.js';
 import { parseRegistryText } from './yaml-documents.js';
 
 /** Kubernetes objects or native documents: YAML/JSON text, one object, or a list of objects. */
 export type RegistrationInput = string | object | readonly object[];
 
-/** A Kubernetes object (`Service/shop/web`) or a native namespace document (`Native/shop/-`). */
+/**
+ * A registered object (`Service/shop/web`, `Pod/shop/api-0`, `Namespace//shop`), whatever format it
+ * came in. `Native/shop/-` names every object registered from native documents of namespace shop.
+ */
 export interface RegistrationRef {
   readonly kind: string;
   readonly namespace: string;
@@ -23,8 +31,12 @@ export interface RegistrationRef {
 
 export interface Registration extends RegistrationRef {
   readonly key: string;
-  /** Epoch ms when the lease runs out; undefined = until removed. */
-  readonly expiresAt: number | undefined;
+  /** The format it was registered in: `native` (split from a native document) or `kubernetes`. */
+  readonly format: 'native' | 'kubernetes';
+  /** When the lease runs out, ISO 8601 (`2026-12-02T06:00:00.000Z`); undefined = until removed. */
+  readonly expiresAt: string | undefined;
+  /** The same instant in epoch milliseconds, for arithmetic; undefined = until removed. */
+  readonly expiresAtMs: number | undefined;
 }
 
 export interface RegistrationOptions {
@@ -37,8 +49,16 @@ export const MAX_LEASE_SECONDS = 7 * 24 * 3600;
 /** setTimeout fires after 1 ms for anything longer (a busy loop), so longer waits go in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-interface StoredRegistration extends Registration {
+interface StoredRegistration extends RegistrationRef {
+  readonly key: string;
+  readonly format: 'native' | 'kubernetes';
+  readonly expiresAt: number | undefined;
   readonly input: RegistryInput;
+}
+
+function described(r: StoredRegistration): Registration {
+  const { kind, namespace, name, key, format, expiresAt } = r;
+  return { kind, namespace, name, key, format, expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt).toISOString(), expiresAtMs: expiresAt };
 }
 
 export interface RegistrationsSourceOptions {
@@ -84,7 +104,7 @@ export class RegistrationsSource implements RegistrySource {
   /** Removes registrations named by refs or by the same objects/text that registered them. */
   async remove(input: RegistrationInput | RegistrationRef | readonly RegistrationRef[]): Promise<string[]> {
     const removed: string[] = [];
-    for (const key of keysOf(input)) {
+    for (const key of this.keysOf(input)) {
       if (!this.registrations.delete(key)) continue;
       removed.push(key);
       this.sink?.remove(key);
@@ -95,7 +115,7 @@ export class RegistrationsSource implements RegistrySource {
 
   list(): Registration[] {
     const out: Registration[] = [];
-    for (const { kind, namespace, name, key, expiresAt } of this.registrations.values()) out.push({ kind, namespace, name, key, expiresAt });
+    for (const r of this.registrations.values()) out.push(described(r));
     return out;
   }
 
@@ -116,9 +136,10 @@ export class RegistrationsSource implements RegistrySource {
     if (mode === 'replace') this.registrations.clear();
     const made: Registration[] = [];
     for (const r of prepared) {
+      const stored: StoredRegistration = { ...r, expiresAt };
       this.registrations.delete(r.key); // re-inserted last: the newest registration wins
-      this.registrations.set(r.key, { ...r, expiresAt });
-      made.push({ kind: r.kind, namespace: r.namespace, name: r.name, key: r.key, expiresAt });
+      this.registrations.set(r.key, stored);
+      made.push(described(stored));
       if (mode === 'apply') this.sink?.upsert(r.key, r.input);
     }
     if (mode === 'replace') this.sink?.replaceAll([...this.registrations.values()].map((r) => ({ key: r.key, input: r.input })));
@@ -155,9 +176,38 @@ export class RegistrationsSource implements RegistrySource {
     if (expired.length > 0) this.options.log?.info({ expired: expired.length, first: expired.slice(0, 10) }, 'registrations expired');
     this.scheduleLeases(next);
   }
+
+  /**
+   * The keys a remove names: refs (`Native/NS/-` stands for every object registered from native
+   * documents of NS), or objects/text, each split the way apply splits it.
+   */
+  private keysOf(input: RegistrationInput | RegistrationRef | readonly RegistrationRef[]): string[] {
+    const list: readonly unknown[] = Array.isArray(input) ? input : [input];
+    if (list.every((x) => isRecord(x) && typeof x.kind === 'string' && typeof x.name === 'string' && !('metadata' in x))) {
+      const keys: string[] = [];
+      for (const r of list as RegistrationRef[]) {
+        const namespace = r.namespace ?? 'default';
+        if (r.kind.toLowerCase() === 'native' && r.name === '-') {
+          for (const stored of this.registrations.values()) {
+            if (stored.format === 'native' && (stored.namespace === namespace.toLowerCase() || (stored.kind === 'Namespace' && stored.name === namespace.toLowerCase()))) keys.push(stored.key);
+          }
+        } else keys.push(refKey({ kind: r.kind, namespace: r.kind.toLowerCase() === 'namespace' ? '' : namespace, name: r.name }));
+      }
+      return keys;
+    }
+    const keys: string[] = [];
+    for (const o of objectsOf(input as RegistrationInput)) {
+      if (isNativeDocument(o)) keys.push(...convertKeyedDocuments([documentOf(o)]).objects.map((k) => k.key));
+      else {
+        const ref = refOf(o);
+        if (ref) keys.push(refKey(ref));
+      }
+    }
+    return keys;
+  }
 }
 
-type PreparedRegistration = RegistrationRef & { key: string; input: RegistryInput };
+type PreparedRegistration = RegistrationRef & { key: string; format: 'native' | 'kubernetes'; input: RegistryInput };
 
 /** Validates input and splits it into keyed registrations; throws RegistryError, changing nothing. */
 function prepare(input: RegistrationInput): PreparedRegistration[] {
@@ -168,6 +218,10 @@ function prepare(input: RegistrationInput): PreparedRegistration[] {
     // Text bodies say where: `body:LINE:` of the document (or List item) the object came from.
     const line = textLines.get(object)?.();
     const where = line === undefined ? 'body' : `body:${line}`;
+    if (isNativeDocument(object)) {
+      prepareNative(object, line === undefined ? undefined : where, out, problems);
+      continue;
+    }
     const ref = refOf(object);
     if (!ref) {
       problems.push(`${where}: not a registry document: expected a Kubernetes object (apiVersion, kind, metadata.name) or a native document (namespace, services, pods)`);
@@ -177,10 +231,35 @@ function prepare(input: RegistrationInput): PreparedRegistration[] {
     const converted = convertRegistryObjects(`registration ${key}`, [object]);
     const errors = converted.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length) problems.push(...errors.map((d) => `${line === undefined ? '' : `${where}: `}${key}: ${d.field ? `${d.field}: ` : ''}${d.message}`));
-    else out.push({ ...ref, key, input: converted.input });
+    else out.push({ ...ref, key, format: 'kubernetes', input: converted.input });
   }
   if (problems.length) throw new RegistryError('registration rejected', problems);
   return out;
+}
+
+/** A native document → one registration per namespace, service and pod (as the files source keys them). */
+function prepareNative(object: object, where: string | undefined, out: PreparedRegistration[], problems: string[]): void {
+  const keyed = convertKeyedDocuments([documentOf(object)]);
+  const prefix = where === undefined ? '' : `${where}: `;
+  const errors = [...keyed.diagnostics, ...keyed.objects.flatMap((o) => o.diagnostics)].filter((d) => d.severity === 'error');
+  if (errors.length) {
+    // Text bodies were converted with line numbers before this (objectsOf); these are objects.
+    problems.push(...errors.map((d) => `${prefix}${d.file}: ${d.field ? `${d.field}: ` : ''}${d.message}`));
+    return;
+  }
+  for (const o of keyed.objects) {
+    if (!o.input) continue;
+    const [kind = '', namespace = '', name = ''] = o.key.split('/');
+    out.push({ kind: KIND_NAMES[kind] ?? kind, namespace, name, key: o.key, format: 'native', input: o.input });
+  }
+}
+
+/** Display names of the kinds a native document splits into (keys are lowercase). */
+const KIND_NAMES: Record<string, string> = { namespace: 'Namespace', service: 'Service', pod: 'Pod' };
+
+/** The document an object came from: its body lines when it was text, else the object alone. */
+function documentOf(object: object): SourceDocument {
+  return textDocuments.get(object) ?? plainDocument(nativeFile(object), object);
 }
 
 /** Text is parsed with line numbers so a bad body is reported as `body:LINE: field: message`. */
@@ -194,6 +273,7 @@ function objectsOf(input: RegistrationInput): object[] {
     for (const doc of parsed.documents) {
       expandLists([doc.value], (object, path) => {
         textLines.set(object, () => doc.lineOf(path));
+        textDocuments.set(object, { file: nativeFile(object), value: object, lineOf: (field) => doc.lineOf([...path, ...field]) });
         objects.push(object);
       });
     }
@@ -202,21 +282,16 @@ function objectsOf(input: RegistrationInput): object[] {
   return expandLists(Array.isArray(input) ? (input as readonly object[]) : [input]);
 }
 
-function keysOf(input: RegistrationInput | RegistrationRef | readonly RegistrationRef[]): string[] {
-  const list: readonly unknown[] = Array.isArray(input) ? input : [input];
-  if (list.every((x) => isRecord(x) && typeof x.kind === 'string' && typeof x.name === 'string' && !('metadata' in x))) {
-    return (list as RegistrationRef[]).map((r) => refKey({ kind: r.kind, namespace: r.namespace ?? 'default', name: r.name }));
-  }
-  const keys: string[] = [];
-  for (const o of objectsOf(input as RegistrationInput)) {
-    const ref = refOf(o);
-    if (ref) keys.push(refKey(ref));
-  }
-  return keys;
+/** Where a native registration's objects say they came from: `registration native/shop:3` (line of its body). */
+function nativeFile(object: object): string {
+  const namespace = (object as { namespace?: unknown }).namespace;
+  return `registration native/${typeof namespace === 'string' ? namespace.toLowerCase() : 'default'}`;
 }
 
 /** The line each object parsed from a text body started on, for diagnostics without a field line. */
 const textLines = new WeakMap<object, () => number>();
+/** The document each object parsed from a text body came from, for native documents' field lines. */
+const textDocuments = new WeakMap<object, SourceDocument>();
 
 /** Objects in the values, List items expanded (a typed List's items get its kind), with their paths. */
 function expandLists(values: readonly unknown[], found?: (object: object, path: (string | number)[]) => void): object[] {
@@ -241,9 +316,6 @@ function refOf(object: unknown): RegistrationRef | undefined {
     if (typeof metadata.name !== 'string') return undefined;
     const namespace = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : 'default';
     return { kind: object.kind, namespace: object.kind === 'Namespace' ? '' : namespace, name: metadata.name };
-  }
-  if ('namespace' in object || 'services' in object || 'pods' in object) {
-    return { kind: 'Native', namespace: typeof object.namespace === 'string' ? object.namespace : 'default', name: '-' };
   }
   return undefined;
 }

@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -78,6 +78,41 @@ describe('errors that say what to do: exit code and first stderr line', () => {
   });
 });
 
+describe('check and records leave out only the object with the bad field, as the server does', () => {
+  it('a typo in one service of a native document: did-you-mean, and its neighbour still counts and answers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cluster-dns-check-'));
+    const file = join(dir, 'dev.yaml');
+    writeFileSync(file, 'namespace: dev\nservices:\n  api:\n    clusterIP: 10.96.9.9\n    prots: [http:80]\n  web:\n    clusterIP: 10.96.9.10\n');
+    const check = await run(['check', '--zones', file]);
+    expect(check).toEqual({
+      code: 1,
+      stdout: `${file}:5: services.api.prots: unknown field (did you mean ports?)\n1 file(s): 5 namespaces, 1 services, 0 ready endpoint addresses, 0 pods; 1 error(s), 0 warning(s)\n`,
+      stderr: '',
+    });
+    const records = await run(['records', '--output', 'hosts', '--zones', file]);
+    expect(records.stdout.split('\n').filter((l) => l.includes('.dev.'))).toEqual(['10.96.9.10\tweb.dev.svc.cluster.local']);
+  });
+});
+
+describe('explain exit codes: a script can test a name', () => {
+  it.each<[string, string[], number, string]>([
+    ['a name with records', ['web.shop.svc.cluster.local'], 0, 'web.shop.svc.cluster.local. A: NOERROR'],
+    ['a short form', ['web.shop'], 0, 'web.shop. A: NOERROR'],
+    ['NXDOMAIN', ['web.shopp.svc.cluster.local'], 1, 'web.shopp.svc.cluster.local. A: NXDOMAIN'],
+    ['NODATA', ['web.shop.svc.cluster.local', 'AAAA'], 1, 'web.shop.svc.cluster.local. AAAA: NOERROR'],
+    ['REFUSED (forwarding off)', ['example.org'], 1, 'example.org. A: REFUSED'],
+    ['an address, as its PTR name', ['10.96.0.10'], 0, '10.0.96.10.in-addr.arpa. PTR: NOERROR'],
+  ])('%s', async (_what, args, code, firstLine) => {
+    const result = await run(['explain', ...args, '--zones', 'zones', '--upstream', 'none']);
+    expect({ code: result.code, first: result.stdout.split('\n')[0] }).toEqual({ code, first: firstLine });
+  });
+
+  it('forwarded names exit 0: the upstream decides', async () => {
+    const result = await run(['explain', 'example.org', '--zones', 'zones', '--upstream', '192.0.2.53']);
+    expect({ code: result.code, first: result.stdout.split('\n')[0] }).toEqual({ code: 0, first: 'example.org. A: FORWARDED' });
+  });
+});
+
 describe('help, version, records --output hosts', () => {
   it('--help lists every command', async () => {
     const { stdout } = await run(['--help']);
@@ -142,12 +177,12 @@ describe('pretty lines are short; debug shows the diff', () => {
     return stderr.replace(/\u001b\[\d+m/g, '');
   }
 
-  it('info: one line per event, lists as counts, addresses as host:port', async () => {
+  it('info: one key=value line per event, lists as counts, addresses as host:port', async () => {
     const log = await prettyRun([]);
     const loaded = log.split('\n').find((l) => l.includes('registry: registry loaded'))!;
-    expect(loaded).toMatch(/"servicesAdded":\d+/);
-    expect(loaded.replace(/^\[[^\]]*\]/, '')).not.toContain('[');
-    expect(log).toMatch(/server: listening \{"udp":"127\.0\.0\.1:\d+","tcp":"127\.0\.0\.1:\d+"/);
+    expect(loaded).toMatch(/ servicesAdded=\d+ /);
+    expect(loaded.replace(/^\[[^\]]*\]/, '')).not.toMatch(/[[{]/);
+    expect(log).toMatch(/server: listening udp=127\.0\.0\.1:\d+ tcp=127\.0\.0\.1:\d+ zone=cluster\.local upstreams=none /);
   });
 
   it('debug: every field on its own line, the added services listed', async () => {

@@ -140,7 +140,7 @@ describe('cluster-dns --kubeconfig against an HTTPS API server', () => {
     expect(explain.stdout).toBe(
       [
         'db-0.db.shop. A: NOERROR',
-        '  rule:   short-form: short form: with the search suffix svc.cluster.local it is db-0.db.shop.svc.cluster.local. (a pod in namespace default would try it), answered as a CNAME to that name',
+        '  rule:   short-form: with the search suffix svc.cluster.local it is db-0.db.shop.svc.cluster.local. (a pod in namespace default would try it), answered as a CNAME to that name',
         '  via:    search suffix svc.cluster.local → db-0.db.shop.svc.cluster.local. (endpoint)',
         '  from:   Service shop/db at kubernetes service/shop/db:1 (headless, 1 ready and 0 not-ready endpoint address(es))',
         '  from:   EndpointSlice shop/db at kubernetes endpointslice/shop/db-x1:1 (db-0=10.1.0.5)',

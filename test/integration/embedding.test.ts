@@ -26,13 +26,15 @@ describe('embedding: the README example', () => {
         expect.objectContaining({ name: 'web.shop.svc.cluster.local', port: 80, priority: 0, weight: 100 }),
       ]);
 
-      await server.apply('namespace: shop\nservices:\n  web: { clusterIP: 10.96.0.11 }\n');
+      // The native service is the same object (service/shop/web): it replaces the Kubernetes one.
+      await server.apply('namespace: shop\nservices:\n  web: { clusterIP: 10.96.0.11 }\n  db: { clusterIP: 10.96.0.12 }\n');
       expect(await resolver.resolve4('web.shop.svc.cluster.local')).toEqual(['10.96.0.11']);
 
-      await server.remove({ kind: 'Native', namespace: 'shop', name: '-' });
-      expect(await resolver.resolve4('web.shop.svc.cluster.local')).toEqual(['10.96.0.10']);
-      await server.remove({ kind: 'Service', namespace: 'shop', name: 'web' });
+      expect(await server.remove({ kind: 'Service', namespace: 'shop', name: 'web' })).toEqual(['service/shop/web']);
       await expect(resolver.resolve4('web.shop.svc.cluster.local')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+      expect(await resolver.resolve4('db.shop.svc.cluster.local')).toEqual(['10.96.0.12']);
+      expect(await server.remove({ kind: 'Native', namespace: 'shop', name: '-' })).toEqual(['namespace//shop', 'service/shop/db']);
+      await expect(resolver.resolve4('db.shop.svc.cluster.local')).rejects.toMatchObject({ code: 'ENOTFOUND' });
     } finally {
       await server.stop();
     }
@@ -65,7 +67,7 @@ describe('registry changes in process', () => {
   it('expires registrations with a lease', async () => {
     const { server, port } = await startServer();
     const [reg] = await server.apply('namespace: dev\nservices:\n  tmp: { clusterIP: 10.96.7.7 }\n', { leaseSeconds: 0.3 });
-    expect(reg!.expiresAt).toBeGreaterThan(Date.now());
+    expect(reg!.expiresAtMs).toBeGreaterThan(Date.now());
     expect((await queryUdp(port, 'tmp.dev.svc.cluster.local', 'A')).rcode).toBe('NOERROR');
     await pollUntil(async () => ((await queryUdp(port, 'tmp.dev.svc.cluster.local', 'A')).rcode === 'NXDOMAIN' ? true : undefined), 3000);
     expect(server.registrations()).toEqual([]);

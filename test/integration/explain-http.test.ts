@@ -12,7 +12,7 @@ describe('GET /v1/explain', () => {
     expect(hit.status).toBe(200);
     const body = (await hit.json()) as { rcode: string; rule: string; answer: string[]; objects: { kind: string; origin: string }[] };
     expect(body).toMatchObject({ rcode: 'NOERROR', rule: 'service', answer: ['cache.lab.svc.cluster.local. 5 IN A 10.96.5.5'] });
-    expect(body.objects[0]).toMatchObject({ kind: 'Service', origin: expect.stringMatching(/^registration native\/lab\/-/) });
+    expect(body.objects[0]).toMatchObject({ kind: 'Service', origin: expect.stringMatching(/^registration native\/lab:3$/) });
 
     const miss = (await (await fetch(`${base}?name=web.shopp`)).json()) as { rcode: string; hints: { text: string }[] };
     expect(miss.rcode).toBe('REFUSED');

@@ -108,7 +108,12 @@ describe('the registration API', () => {
     const http = base(server);
     const put = await fetch(`${http}/v1/registrations`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: 'namespace: dev\nservices:\n  api: { clusterIP: 10.96.9.9, ports: [http:80] }\n' });
     expect(put.status).toBe(200);
-    expect(await put.json()).toEqual({ registered: [{ kind: 'Native', namespace: 'dev', name: '-', key: 'native/dev/-' }] });
+    expect(await put.json()).toEqual({
+      registered: [
+        { kind: 'Namespace', namespace: '', name: 'dev', key: 'namespace//dev', format: 'native' },
+        { kind: 'Service', namespace: 'dev', name: 'api', key: 'service/dev/api', format: 'native' },
+      ],
+    });
     expect((await queryUdp(port, 'api.dev.svc.cluster.local', 'A')).answer).toEqual(['api.dev.svc.cluster.local. 5 IN A 10.96.9.9']);
 
     const json = await fetch(`${http}/v1/registrations`, {
@@ -117,7 +122,7 @@ describe('the registration API', () => {
       body: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'dev' }, spec: { clusterIP: '10.96.9.10' } }),
     });
     expect(json.status).toBe(200);
-    expect(((await (await fetch(`${http}/v1/registrations`)).json()) as { registrations: { key: string }[] }).registrations.map((r: { key: string }) => r.key)).toEqual(['native/dev/-', 'service/dev/db']);
+    expect(((await (await fetch(`${http}/v1/registrations`)).json()) as { registrations: { key: string }[] }).registrations.map((r: { key: string }) => r.key)).toEqual(['namespace//dev', 'service/dev/api', 'service/dev/db']);
     const records = ((await (await fetch(`${http}/v1/records`)).json()) as { records: unknown }).records as { name: string; type: string; data: string }[];
     expect(records).toContainEqual({ name: '_http._tcp.api.dev.svc.cluster.local.', type: 'SRV', ttl: 5, data: '0 100 80 api.dev.svc.cluster.local.' });
 
@@ -131,6 +136,67 @@ describe('the registration API', () => {
     expect((await queryUdp(port, 'db.dev.svc.cluster.local', 'A')).rcode).toBe('NXDOMAIN');
     await fetch(`${http}/v1/registrations`, { method: 'DELETE' });
     expect((await queryUdp(port, 'api.dev.svc.cluster.local', 'A')).rcode).toBe('NXDOMAIN');
+  });
+
+  it('keeps every service of a namespace that separate POSTs registered; PUT replaces all; DELETE by name removes only that one', async () => {
+    const { server, port } = await startServer({ http: '127.0.0.1:0' });
+    const http = base(server);
+    const post = (body: string, method = 'POST') => fetch(`${http}/v1/registrations`, { method, body }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const a = async (name: string) => (await queryUdp(port, name, 'A')).answer;
+    const rcode = async (name: string) => (await queryUdp(port, name, 'A')).rcode;
+
+    expect((await post('namespace: dev\nservices:\n  api: { clusterIP: 10.96.9.9 }\n')).status).toBe(200);
+    expect(await post('namespace: dev\nservices:\n  worker: { clusterIP: 10.96.9.10 }\npods:\n  worker-0: 10.244.9.10\n')).toEqual({
+      status: 200,
+      body: {
+        registered: [
+          { kind: 'Namespace', namespace: '', name: 'dev', key: 'namespace//dev', format: 'native' },
+          { kind: 'Service', namespace: 'dev', name: 'worker', key: 'service/dev/worker', format: 'native' },
+          { kind: 'Pod', namespace: 'dev', name: 'worker-0', key: 'pod/dev/worker-0', format: 'native' },
+        ],
+      },
+    });
+    expect(await a('api.dev.svc.cluster.local')).toEqual(['api.dev.svc.cluster.local. 5 IN A 10.96.9.9']);
+    expect(await a('worker.dev.svc.cluster.local')).toEqual(['worker.dev.svc.cluster.local. 5 IN A 10.96.9.10']);
+
+    // A native service and a Kubernetes Service of the same name are one object: the newest wins.
+    await fetch(`${http}/v1/registrations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'dev' }, spec: { clusterIP: '10.96.9.11' } }),
+    });
+    expect(await a('api.dev.svc.cluster.local')).toEqual(['api.dev.svc.cluster.local. 5 IN A 10.96.9.11']);
+    const listed = ((await (await fetch(`${http}/v1/registrations`)).json()) as { registrations: { key: string; format: string }[] }).registrations;
+    expect(listed.map((r) => `${r.key} ${r.format}`)).toEqual(['namespace//dev native', 'service/dev/worker native', 'pod/dev/worker-0 native', 'service/dev/api kubernetes']);
+
+    expect((await fetch(`${http}/v1/registrations/Service/dev/worker`, { method: 'DELETE' }).then((r) => r.json()))).toEqual({ removed: ['service/dev/worker'] });
+    expect(await rcode('worker.dev.svc.cluster.local')).toBe('NXDOMAIN');
+    expect(await a('api.dev.svc.cluster.local')).toEqual(['api.dev.svc.cluster.local. 5 IN A 10.96.9.11']);
+    expect(await a('worker-0.dev.pod.cluster.local')).toEqual([]);
+
+    // PUT still replaces everything with its body.
+    expect((await post('namespace: dev\nservices:\n  cache: { clusterIP: 10.96.9.12 }\n', 'PUT')).status).toBe(200);
+    expect(await a('cache.dev.svc.cluster.local')).toEqual(['cache.dev.svc.cluster.local. 5 IN A 10.96.9.12']);
+    expect(await rcode('api.dev.svc.cluster.local')).toBe('NXDOMAIN');
+    expect(server.registrations().map((r) => r.key)).toEqual(['namespace//dev', 'service/dev/cache']);
+
+    // Native/NS/- names every object native documents registered in NS.
+    await post('namespace: dev\nservices:\n  api: { clusterIP: 10.96.9.9 }\n');
+    expect((await fetch(`${http}/v1/registrations/Native/dev/-`, { method: 'DELETE' }).then((r) => r.json()))).toEqual({
+      removed: ['service/dev/cache', 'namespace//dev', 'service/dev/api'],
+    });
+    expect(server.registrations()).toEqual([]);
+  });
+
+  it('lists lease expiry as ISO 8601 and epoch milliseconds', async () => {
+    const { server } = await startServer({ http: '127.0.0.1:0' });
+    const before = Date.now();
+    await fetch(`${base(server)}/v1/registrations?lease=600`, { method: 'POST', body: 'namespace: dev\nservices:\n  tmp: { clusterIP: 10.96.9.1 }\n' });
+    const listed = ((await (await fetch(`${base(server)}/v1/registrations`)).json()) as { registrations: { key: string; expiresAt: string; expiresAtMs: number }[] }).registrations;
+    const tmp = listed.find((r) => r.key === 'service/dev/tmp')!;
+    expect(tmp.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(tmp.expiresAt)).toBe(tmp.expiresAtMs);
+    expect(tmp.expiresAtMs).toBeGreaterThanOrEqual(before + 600_000);
   });
 
   it('expires registrations with ?lease=', async () => {

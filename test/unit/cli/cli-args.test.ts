@@ -8,7 +8,7 @@ describe('parseCommandLine', () => {
   it('defaults to serve with ./zones and the system upstreams', () => {
     expect(parseCommandLine([], {})).toEqual({
       command: 'serve', options: { zones: ['./zones'], http: '127.0.0.1:9153', httpOptional: true, shutdownGraceMs: 5000 },
-      upstreamFromSystem: true, zonesDefaulted: true, output: 'table', logFormat: undefined, args: [], sources: {},
+      upstreamFromSystem: true, zonesDefaulted: true, output: 'table', logFormat: undefined, readyFile: undefined, args: [], sources: {},
     });
   });
 

@@ -56,11 +56,11 @@ describe('deploy/', () => {
     expect(d.spec.selector.matchLabels).toEqual(d.spec.template.metadata.labels);
     const [c] = pod.containers;
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
-    expect(pod.priorityClassName).toBe('system-cluster-critical');
-    expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
-    expect(pod.tolerations).toContainEqual({ key: 'CriticalAddonsOnly', operator: 'Exists' });
-    expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/health', port: 'probes' }, timeoutSeconds: 5 });
-    expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/ready', port: 'probes' }, timeoutSeconds: 5 });
+    // Probes on their own listener (--probes), as CoreDNS keeps health and ready apart from metrics.
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/health', port: 'probes' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'probes' });
+    // A busy node answers probes late: the 1 s default would restart or unready a replica that is only slow.
+    expect([c.livenessProbe.timeoutSeconds, c.readinessProbe.timeoutSeconds]).toEqual([5, 3]);
     expect(c.resources.requests).toEqual({ cpu: '100m', memory: '128Mi' });
     const line = parseCommandLine(c.args, {});
     expect(line.command).toBe('serve');
@@ -73,10 +73,22 @@ describe('deploy/', () => {
     expect(c.volumeMounts.map((m: Obj) => m.mountPath)).toEqual(['/zones']);
   });
 
-  it('the PodDisruptionBudget keeps all but one replica through a drain', () => {
+  it('the Deployment is scheduled as CoreDNS is: cluster-critical, Linux nodes, critical add-on and control-plane taints tolerated', () => {
+    const pod = one('Deployment').spec.template.spec;
+    expect(pod.priorityClassName).toBe('system-cluster-critical');
+    expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+    expect(pod.tolerations).toEqual([
+      { key: 'CriticalAddonsOnly', operator: 'Exists' },
+      { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' },
+    ]);
+  });
+
+  it('the PodDisruptionBudget keeps a replica answering through voluntary disruptions', () => {
     const pdb = one('PodDisruptionBudget');
+    const d = one('Deployment');
     expect(pdb.apiVersion).toBe('policy/v1');
-    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: one('Deployment').spec.template.metadata.labels } });
+    expect(pdb.spec.selector.matchLabels).toEqual(d.spec.template.metadata.labels);
+    expect(pdb.spec.maxUnavailable).toBeLessThan(d.spec.replicas);
   });
 
   it('the Service answers on 53 over UDP and TCP and targets the container ports by name', () => {

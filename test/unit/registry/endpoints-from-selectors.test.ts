@@ -91,4 +91,17 @@ describe('endpoints from selectors', () => {
     ]);
     expect(derive([headless(), pod('a', { ips: ['10.244.0.1'] })]).diagnostics).toEqual([]);
   });
+
+  it('warns about a named targetPort no selected Pod declares, listing the ports they do', () => {
+    const web = (targetPort: string) => service('web', { clusterIP: '10.96.0.5', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort }] });
+    const pods = [pod('a', { ips: ['10.244.0.1'], ports: [{ name: 'http-web', containerPort: 8080 }, { name: 'metrics', containerPort: 9090 }] })];
+    const result = derive([web('htp'), ...pods]);
+    expect(result.diagnostics.map((d) => `${d.file}:${d.line}: ${d.severity}: ${d.field}: ${d.message}`)).toEqual([
+      'f.yaml:1: warning: spec.ports[0].targetPort: "htp" names no TCP container port of the 1 Pod(s) service "web" selects (they declare http-web, metrics): that port gets no endpoints',
+    ]);
+    expect(groupText(result.groups)).toEqual(['default/web [] -=10.244.0.1']);
+    // The right name resolves, and a selector that matches nothing is not this warning's business.
+    expect(derive([web('http-web'), ...pods]).diagnostics).toEqual([]);
+    expect(derive([service('web', { clusterIP: '10.96.0.5', selector: { app: 'none' }, ports: [{ port: 80, targetPort: 'htp' }] }), ...pods]).diagnostics).toEqual([]);
+  });
 });

@@ -1,6 +1,8 @@
 /** explain: every rule and every NXDOMAIN hint, over the fixture registry (pure, no sockets). */
 import { describe, expect, it } from 'vitest';
+import { buildRegistry } from '../../../src/registry/build-registry.js';
 import { explainName, explainType, formatExplanation, type ExplainOptions } from '../../../src/resolver/explain.js';
+import { convertRegistryText } from '../../../src/sources/registry-documents.js';
 import { fixtureRegistry } from './fixture-registry.js';
 
 const registry = fixtureRegistry();
@@ -145,6 +147,72 @@ describe('explain: why a name does not resolve', () => {
     expect(e.rcode).toBe('REFUSED');
     expect(e.hints).toContainEqual({ kind: 'near-namespace', text: 'namespace "shop" exists: did you mean web.shop?', name: 'web.shop.svc.cluster.local.' });
     expect(explain('kubernets').hints).toContainEqual({ kind: 'near-service', text: 'service "kubernetes" exists in the default namespace "default": did you mean kubernetes?', name: 'kubernetes.default.svc.cluster.local.' });
+  });
+});
+
+describe('explain: the commonest misses (issue 19)', () => {
+  it('a bare name whose service is in another namespace: the default namespace and the flag that changes it', () => {
+    const e = explain('web', 'A', refusing);
+    expect(e.rcode).toBe('REFUSED');
+    expect(e.hints).toEqual([
+      {
+        kind: 'default-namespace',
+        text: 'service "web" exists in namespace "shop", but a bare name is looked up in the default namespace "default": ask for web.shop, or start with --default-namespace shop',
+        name: 'web.shop.svc.cluster.local.',
+      },
+    ]);
+    // With that namespace as the default it is a short form that answers.
+    expect(explain('web', 'A', { ...refusing, defaultNamespace: 'shop' })).toMatchObject({ rcode: 'NOERROR', rule: 'short-form', hints: [] });
+  });
+
+  it('an IP address is explained as its PTR name', () => {
+    const e = explain('10.96.0.10');
+    expect(e).toMatchObject({ name: '10.0.96.10.in-addr.arpa.', type: 'PTR', rcode: 'NOERROR', rule: 'ptr', answer: ['10.0.96.10.in-addr.arpa. 5 IN PTR web.shop.svc.cluster.local.'] });
+    expect(e.objects[0]).toEqual(svcWeb);
+    expect(e.hints).toEqual([
+      { kind: 'address', text: '10.96.0.10 is an address: explained as its PTR name 10.0.96.10.in-addr.arpa. (dig -x 10.96.0.10)', name: '10.0.96.10.in-addr.arpa.' },
+    ]);
+    expect(explain('fd00::11').name).toBe(`1.1.${'0.'.repeat(28)}d.f.ip6.arpa.`);
+  });
+
+  it('an SRV name without its protocol label', () => {
+    expect(explain('_http.web.shop.svc.cluster.local', 'SRV').hints).toEqual([
+      { kind: 'missing-protocol', text: 'SRV names have two labels before the service, _<port>._<protocol>: did you mean _http._tcp.web.shop.svc.cluster.local.?', name: '_http._tcp.web.shop.svc.cluster.local.' },
+    ]);
+    expect(explain('_nope.web.shop.svc.cluster.local', 'SRV').hints).toEqual([
+      { kind: 'missing-protocol', text: 'SRV names have two labels before the service, _<port>._<protocol> (service shop/web has no port named "nope")' },
+    ]);
+  });
+
+  it('a cluster domain without its last label', () => {
+    const e = explain('web.shop.svc.cluster');
+    expect(e.rcode).toBe('FORWARDED');
+    expect(e.hints).toEqual([
+      { kind: 'incomplete-zone', text: 'the cluster domain is cluster.local, not cluster: did you mean web.shop.svc.cluster.local.?', name: 'web.shop.svc.cluster.local.' },
+    ]);
+    expect(explain('nothing.shop.svc.cluster').hints).toEqual([]);
+  });
+
+  it('endpoints derived from a selector name the workload whose pods they came from, not an EndpointSlice', () => {
+    const text = [
+      'apiVersion: v1\nkind: Service\nmetadata: {name: front, namespace: shop}\nspec: {clusterIP: 10.96.5.5, selector: {app: front}, ports: [{name: http, port: 80}]}',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: front, namespace: shop}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: front}}\n  template:\n    metadata: {labels: {app: front}}\n    spec: {containers: [{name: c, image: x}]}',
+    ].join('\n---\n');
+    const derived = buildRegistry([convertRegistryText('apps.yaml', text).input], { clusterDomain: 'cluster.local', ttl: 5, serial: 1 }).registry;
+    const e = explainName(derived, forwarding, 'front.shop.svc.cluster.local', 'A');
+    expect(e.objects.map((o) => `${o.kind} ${o.namespace}/${o.name} at ${o.origin}`)).toEqual([
+      'Service shop/front at apps.yaml:1',
+      'Endpoints (from selector) shop/front at apps.yaml:1',
+      'Deployment shop/front at apps.yaml:6',
+    ]);
+    expect(e.objects[1]!.detail).toMatch(/^10\.244\.\d+\.\d+; selector app=front$/);
+    expect(e.objects[2]!.detail).toMatch(/^1 replica\(s\); simulated pods front-[a-z0-9]+-[a-z0-9]{5}$/);
+  });
+
+  it('the rule line says its rule once', () => {
+    expect(formatExplanation(explain('web.shop')).split('\n')[1]).toBe(
+      '  rule:   short-form: with the search suffix svc.cluster.local it is web.shop.svc.cluster.local. (a pod in namespace default would try it), answered as a CNAME to that name',
+    );
   });
 });
 

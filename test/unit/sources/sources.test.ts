@@ -59,7 +59,7 @@ describe('Kubernetes manifests', () => {
 describe('diagnostics name file, line and field', () => {
   it.each([
     ['test/fixtures/broken/bad-ip.yaml', ['test/fixtures/broken/bad-ip.yaml:8: spec.clusterIP: "10.96.0.300" is not an IP address']],
-    ['test/fixtures/broken/unknown-key.yaml', ['test/fixtures/broken/unknown-key.yaml:5: services.web.prots: unknown field (expected one of clusterIP, clusterIPs, headless, externalName, ports, endpoints, publishNotReadyAddresses)']],
+    ['test/fixtures/broken/unknown-key.yaml', ['test/fixtures/broken/unknown-key.yaml:5: services.web.prots: unknown field (did you mean ports?)']],
     ['test/fixtures/broken/bad.json', ['test/fixtures/broken/bad.json:5: spec.ports[0].port: 99999 is not a port number (1-65535)']],
   ])('%s', async (file, expected) => {
     const result = await readZoneFile(file);
