@@ -141,7 +141,7 @@ describe('the registration API', () => {
   it('keeps every service of a namespace that separate POSTs registered; PUT replaces all; DELETE by name removes only that one', async () => {
     const { server, port } = await startServer({ http: '127.0.0.1:0' });
     const http = base(server);
-    const post = (body: string, method = 'POST') => fetch(`${http}/v1/registrations`, { method, body }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const post = (body: string, method = 'POST') => fetch(`${http}/v1/registrations`, { method, headers: { 'content-type': 'application/yaml' }, body }).then(async (r) => ({ status: r.status, body: await r.json() }));
     const a = async (name: string) => (await queryUdp(port, name, 'A')).answer;
     const rcode = async (name: string) => (await queryUdp(port, name, 'A')).rcode;
 
@@ -191,7 +191,7 @@ describe('the registration API', () => {
   it('lists lease expiry as ISO 8601 and epoch milliseconds', async () => {
     const { server } = await startServer({ http: '127.0.0.1:0' });
     const before = Date.now();
-    await fetch(`${base(server)}/v1/registrations?lease=600`, { method: 'POST', body: 'namespace: dev\nservices:\n  tmp: { clusterIP: 10.96.9.1 }\n' });
+    await fetch(`${base(server)}/v1/registrations?lease=600`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: 'namespace: dev\nservices:\n  tmp: { clusterIP: 10.96.9.1 }\n' });
     const listed = ((await (await fetch(`${base(server)}/v1/registrations`)).json()) as { registrations: { key: string; expiresAt: string; expiresAtMs: number }[] }).registrations;
     const tmp = listed.find((r) => r.key === 'service/dev/tmp')!;
     expect(tmp.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
