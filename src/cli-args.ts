@@ -72,6 +72,8 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   http: { value: 'string', option: 'http', env: 'CLUSTER_DNS_HTTP', help: 'HTTP listener for /metrics, /health, /ready, /v1 API: HOST:PORT or off', default: '127.0.0.1:9153' },
   'http-token': { value: 'string', option: 'httpToken', env: 'CLUSTER_DNS_HTTP_TOKEN', help: 'bearer token for /v1 (required off loopback)', default: '' },
   'shutdown-grace': { value: 'int', option: 'shutdownGraceMs', env: 'CLUSTER_DNS_SHUTDOWN_GRACE', help: 'on SIGTERM keep answering this long (not ready), ms; SIGINT skips it', default: '5000' },
+  'ingress-zones': { value: 'list', option: 'ingressZones', env: 'CLUSTER_DNS_INGRESS_ZONES', help: 'zones answered from Ingress, Gateway API route and LoadBalancer hostnames (only hosts inside them), comma-separated', default: 'none' },
+  'ingress-address': { value: 'list', option: 'ingressAddress', env: 'CLUSTER_DNS_INGRESS_ADDRESS', help: 'address for hostnames whose object has no status address: one IPv4 and/or one IPv6', default: 'the loopback listen address, else 127.0.0.1' },
   workers: { value: 'string', option: 'workers', env: 'CLUSTER_DNS_WORKERS', help: 'processes answering DNS on the one port (node:cluster; the registry is built once and sent to each): N or auto', default: '1' },
   'log-queries': { value: 'switch', option: 'logQueries', env: 'CLUSTER_DNS_LOG_QUERIES', help: 'log one line per query', default: 'false' },
   watch: { value: 'bool', option: 'watch', env: 'CLUSTER_DNS_WATCH', help: 'reload when files under --zones change: true | false', default: 'true' },

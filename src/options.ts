@@ -3,8 +3,10 @@ import { existsSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { normalizeZone } from './registry/build-registry.js';
+import type { HostIndexOptions } from './registry/build-host-index.js';
 import { ConfigError } from './errors.js';
 import { cidrsOverlap, parseCidr, type Cidr } from './dns/cidr.js';
+import { canonicalIp } from './dns/ip.js';
 import { didYouMean } from './did-you-mean.js';
 import type { PodMode } from './resolver/cluster-answers.js';
 import type { ExplainOptions } from './resolver/explain.js';
@@ -93,6 +95,18 @@ export interface DnsServerOptions {
    * refuses more than 1.
    */
   readonly workers?: number | 'auto';
+  /**
+   * Zones whose names come from Ingress, Gateway API route and LoadBalancer Service hostnames
+   * (docs/ingress.md). Only hosts inside them are answered, authoritatively; a host outside is never
+   * served, so a manifest cannot take over a real name. Default: none (hostnames are not served).
+   */
+  readonly ingressZones?: string | readonly string[];
+  /**
+   * What a hostname answers when its object has no address in its status (a manifest as written, no
+   * controller): one IPv4 and/or one IPv6 address. Default: the listen address when it is loopback,
+   * else `127.0.0.1` (a laptop's ingress controller is usually port-mapped there).
+   */
+  readonly ingressAddress?: string | readonly string[];
 }
 
 
@@ -193,6 +207,19 @@ export const OPTION_SPECS = {
     const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
     return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS ? n : INVALID;
   }),
+  ingressZones: spec('a domain name or a list of them', [] as readonly string[], (v) => {
+    const list = stringList(v, true);
+    if (list === INVALID) return INVALID;
+    const zones = list.map(normalizeZone);
+    return zones.every(isDomainName) ? [...new Set(zones)] : INVALID;
+  }),
+  ingressAddress: spec('one IPv4 and/or one IPv6 address', undefined as readonly string[] | undefined, (v) => {
+    const list = stringList(v, true);
+    if (list === INVALID || list.length === 0 || list.length > 2) return INVALID;
+    const canonical = list.map((a) => canonicalIp(a.trim()));
+    if (canonical.some((a) => a === undefined)) return INVALID;
+    return new Set(canonical.map((a) => isIP(a!))).size === canonical.length ? (canonical as string[]) : INVALID;
+  }),
 } satisfies { readonly [K in keyof DnsServerOptions]-?: OptionSpec<unknown> };
 
 /** Accepted by `createDnsServer` beyond DnsServerOptions (the embedding hooks); checked, not resolved. */
@@ -238,6 +265,13 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
     const clash = (resolved.serviceCidrs as readonly Cidr[]).find((service) => cidrsOverlap(service, pod));
     // A pod address that is also a ClusterIP would make A and PTR answers ambiguous.
     if (clash) throw new ConfigError(`pod-cidr: "${pod.text}" overlaps service-cidr "${clash.text}"`, { option: 'podCidrs' });
+  }
+  const cluster = resolved.clusterDomain as string;
+  for (const zone of resolved.ingressZones as readonly string[]) {
+    // The cluster stage owns its whole zone; an ingress zone inside or around it would split that ownership.
+    const overlap = zone === cluster || zone.endsWith(`.${cluster}`) || cluster.endsWith(`.${zone}`);
+    if (overlap) throw new ConfigError(`ingressZones: "${zone}" overlaps the cluster domain "${cluster}" (give a zone of its own, such as example.test)`, { option: 'ingressZones' });
+    if (zone.endsWith('in-addr.arpa') || zone.endsWith('ip6.arpa')) throw new ConfigError(`ingressZones: "${zone}" is a reverse zone, not a zone for host names`, { option: 'ingressZones' });
   }
   const allowRecursionText = resolved.allowRecursion as readonly string[] | undefined;
   return {
@@ -344,12 +378,27 @@ export function nameServerAddresses(host: string): string[] {
   return [host];
 }
 
+/**
+ * What a hostname answers when its object has no status address: --ingress-address, else the
+ * listen address when it is loopback, else 127.0.0.1 (where a laptop's ingress controller is port-mapped).
+ */
+export function ingressAddresses(options: Pick<ResolvedOptions, 'ingressAddress' | 'host'>): readonly string[] {
+  if (options.ingressAddress) return options.ingressAddress;
+  return [isLoopback(options.host) ? options.host : '127.0.0.1'];
+}
+
+/** The hostname index's zones and default address, for buildRegistry and the publisher. */
+export function hostIndexOptions(options: ResolvedOptions): HostIndexOptions {
+  return { zones: options.ingressZones, defaultAddresses: ingressAddresses(options) };
+}
+
 /** What `explain` needs to know of the configuration (CLI and GET /v1/explain alike). */
 export function explainOptionsFor(options: ResolvedOptions): ExplainOptions {
   return {
     podMode: options.pods,
     defaultNamespace: options.defaultNamespace,
     nameServerAddresses: nameServerAddresses(options.host),
+    ingressZones: options.ingressZones,
     upstreams: options.upstream === 'none' ? 'none' : options.upstream.map((u) => (u.address.includes(':') ? `[${u.address}]:${u.port}` : `${u.address}:${u.port}`)),
   };
 }

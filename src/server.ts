@@ -8,7 +8,7 @@ import { FilesSource, type ReloadReport as FilesReloadReport } from './sources/f
 import { RegistrationsSource, type Registration, type RegistrationInput, type RegistrationRef } from './sources/registrations-source.js';
 import { ClusterDnsError, ConfigError } from './errors.js';
 import { createLogger, createRateLimitedLogger, silentLogger, type Logger } from './log.js';
-import { explainOptionsFor, isLoopback, missingZonePaths, nameServerAddresses, resolveOptions, type DnsServerOptions, type ResolvedOptions } from './options.js';
+import { explainOptionsFor, hostIndexOptions, isLoopback, missingZonePaths, nameServerAddresses, resolveOptions, type DnsServerOptions, type ResolvedOptions } from './options.js';
 import { servfail } from './dns/outcomes.js';
 import type { Answer, Query } from './dns/types.js';
 import { createResolver } from './resolver/create-resolver.js';
@@ -192,6 +192,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     outOfZone,
     ...(chase ? { chase } : {}),
     reverseCidrs: [...options.serviceCidrs, ...options.podCidrs],
+    ingressZones: options.ingressZones,
   });
   const recursionAvailable = options.upstream !== 'none';
   const explainOptions = explainOptionsFor(options);
@@ -280,6 +281,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     ttl: options.ttl,
     serviceCidrs: options.serviceCidrs,
     podCidrs: options.podCidrs,
+    hosts: hostIndexOptions(options),
     now,
     log: registryLog,
     onPublish: (registry) => {

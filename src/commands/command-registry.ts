@@ -11,7 +11,7 @@ import { buildRegistry, type BuildResult, type SourcedInput } from '../registry/
 import { hasErrors, type Diagnostic } from '../registry/diagnostics.js';
 import type { RegistryInput } from '../registry/model.js';
 import type { ObjectKey, RegistrySink } from '../registry/registry-source.js';
-import type { ResolvedOptions } from '../options.js';
+import { hostIndexOptions, type ResolvedOptions } from '../options.js';
 import { readZones } from '../sources/zones-reader.js';
 
 /** How long a command waits for the cluster's first full list before giving up. */
@@ -49,6 +49,7 @@ export async function readCommandRegistry(options: ResolvedOptions, err: Writabl
     ttl: options.ttl,
     serviceCidrs: options.serviceCidrs,
     podCidrs: options.podCidrs,
+    hosts: hostIndexOptions(options),
     serial: Math.floor(Date.now() / 1000),
   });
   return { ...built, sourceDiagnostics, files: results.length, clusterObjects };

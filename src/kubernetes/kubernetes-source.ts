@@ -60,12 +60,12 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Regist
     convertKubernetesObject(object, found, out);
     const errors = found.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) return { key, input: undefined, diagnostics: errors };
-    const { namespaces, endpointGroups, pods } = out;
+    const { namespaces, endpointGroups, pods, hostObjects } = out;
     // The cluster's own controllers already made the EndpointSlices: a live Service never gets
     // endpoints derived from its selector here (that is for manifests written by hand).
     const services = out.services.map(({ selector: _selector, ...service }) => service);
-    const empty = namespaces.length + services.length + endpointGroups.length + pods.length === 0;
-    return { key, input: empty ? emptyRegistryInput() : { namespaces, services, endpointGroups, pods }, diagnostics: [] };
+    const empty = namespaces.length + services.length + endpointGroups.length + pods.length + hostObjects.length === 0;
+    return { key, input: empty ? emptyRegistryInput() : { namespaces, services, endpointGroups, pods, hostObjects }, diagnostics: [] };
   }
 
   function start(sink: RegistrySink): void {

@@ -97,6 +97,7 @@ describe('resolveOptions', () => {
       strict: false, watch: true, http: 'off', httpToken: undefined, httpOptional: false, shutdownGraceMs: 0, logQueries: false, logLevel: 'info', workers: 1,
       serviceCidrs: [parseCidr('10.96.0.0/12'), parseCidr('fd00:10:96::/108')],
       podCidrs: [parseCidr('10.244.0.0/16'), parseCidr('fd00:10:244::/56')],
+      ingressZones: [],
     });
   });
   it('normalises the cluster ranges: host bits cleared, IPv6 canonical, order kept', () => {

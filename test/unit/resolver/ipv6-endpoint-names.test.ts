@@ -61,7 +61,7 @@ describe('IPv6 addresses ending in "::" as labels', () => {
   it('names the pod …--0 in its pod name and in the records listing', () => {
     expect(ask('2001-db8-6666--0.shop.pod.cluster.local', RecordType.AAAA)).toEqual(ok(['2001-db8-6666--0.shop.pod.cluster.local. 5 IN AAAA 2001:db8:6666::']));
     const registry = buildRegistry([input], { clusterDomain: 'cluster.local', ttl: 5, serial: 1 }).registry;
-    const names = listRecords(registry, { zone: 'cluster.local', podMode: 'verified', nameServerAddresses: [], defaultNamespace: 'shop' })
+    const names = listRecords(registry, { podMode: 'verified', nameServerAddresses: [] })
       .filter((r) => r.data.includes('6666')).map((r) => `${r.name} ${r.type} ${r.data}`);
     expect(names.sort()).toEqual([
       `${ENDPOINT}. AAAA 2001:db8:6666::`,
