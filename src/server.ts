@@ -313,6 +313,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
         namespaces: kube.namespaces,
         labelSelector: kube.labelSelector,
         pods: options.pods === 'verified',
+        hosts: options.ingressZones.length > 0,
         log: baseLog.child({ component: 'kubernetes' }),
         onWatchRestart: (resource) => restarts?.inc({ resource }),
       }),

@@ -64,7 +64,7 @@ async function listClusterOnce(options: ResolvedOptions, err: Writable, timeoutM
   const kube = resolveKubernetesOptions(options.kubernetes!);
   // Warnings and errors only: a command's stdout is its output, its stderr says what went wrong.
   const log = createLogger({ level: options.logLevel === 'info' ? 'warn' : options.logLevel, format: defaultLogFormat(process.stderr.isTTY === true) });
-  const source = createKubernetesSource({ connection: kube.connection, namespaces: kube.namespaces, labelSelector: kube.labelSelector, pods: options.pods === 'verified', log });
+  const source = createKubernetesSource({ connection: kube.connection, namespaces: kube.namespaces, labelSelector: kube.labelSelector, pods: options.pods === 'verified', hosts: options.ingressZones.length > 0, log });
   const objects = new Map<ObjectKey, RegistryInput>();
   let diagnostics: readonly Diagnostic[] = [];
   let synced!: () => void;
