@@ -6,7 +6,7 @@ import { LOG_FORMATS, type LogFormat } from './log.js';
 import { parseUpstream, type DnsServerOptions, type UpstreamAddress } from './options.js';
 import type { KubernetesOptions } from './kubernetes/kubernetes-options.js';
 
-export type Command = 'serve' | 'check' | 'records' | 'explain' | 'probe' | 'help' | 'version';
+export type Command = 'serve' | 'check' | 'records' | 'explain' | 'probe' | 'setup-resolver' | 'help' | 'version';
 export type OutputFormat = 'table' | 'json' | 'hosts';
 
 export interface CommandLine {
@@ -23,6 +23,8 @@ export interface CommandLine {
   readonly args: readonly string[];
   /** Where each option's value came from (`--port`, `CLUSTER_DNS_PORT`), to name it in errors. */
   readonly sources: Readonly<Record<string, string>>;
+  /** setup-resolver's own flags: --os, --apply / --undo, --root. */
+  readonly setup: { readonly os: 'linux' | 'macos' | 'windows' | undefined; readonly action: 'print' | 'apply' | 'undo'; readonly root: string };
 }
 
 /**
@@ -84,11 +86,15 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   namespaces: { value: 'string', env: 'CLUSTER_DNS_NAMESPACES', help: 'comma-separated namespaces to mirror from the cluster', default: 'all' },
   labels: { value: 'string', env: 'CLUSTER_DNS_LABELS', help: 'label selector for mirrored objects (app=web,tier!=cache)', default: '' },
   output: { value: 'string', env: 'CLUSTER_DNS_OUTPUT', help: 'records: table | json | hosts; explain: text | json', default: 'table / text' },
+  os: { value: 'string', env: undefined, help: 'setup-resolver: linux | macos | windows', default: 'this machine\'s' },
+  apply: { value: 'switch', env: undefined, help: 'setup-resolver: write the set-up (needs root) and record what was written', default: 'false' },
+  undo: { value: 'switch', env: undefined, help: 'setup-resolver: remove exactly what --apply wrote', default: 'false' },
+  root: { value: 'string', env: undefined, help: 'setup-resolver: write under this directory instead of / (tests, chroots; commands are not run)', default: '/' },
   help: { value: 'switch', short: 'h', env: undefined, help: 'show this help', default: '' },
   version: { value: 'switch', env: undefined, help: 'print the version', default: '' },
 };
 
-const COMMANDS: readonly Command[] = ['serve', 'check', 'records', 'explain', 'probe', 'help', 'version'];
+const COMMANDS: readonly Command[] = ['serve', 'check', 'records', 'explain', 'probe', 'setup-resolver', 'help', 'version'];
 
 /** What each command does, for `--help`; every command is listed. */
 const COMMAND_HELP: Readonly<Record<Command, string>> = {
@@ -97,13 +103,14 @@ const COMMAND_HELP: Readonly<Record<Command, string>> = {
   records: 'print every name the registry answers (--output table | json | hosts)',
   explain: 'explain NAME [TYPE]: the answer the server would give, and why (--output text | json)',
   probe: 'ask a running server (--host, --port) for dns-version TXT; one line, exit 0 when healthy',
+  'setup-resolver': 'print what routes the cluster and ingress zones to this server on this OS (--os); --apply writes it, --undo removes it',
   help: 'show this help',
   version: 'print the version',
 };
 
 export function helpText(): string {
   const lines = ['Usage: cluster-dns [command] [flags]', '', 'Commands:'];
-  for (const command of COMMANDS) lines.push(`  ${command.padEnd(9)}${COMMAND_HELP[command]}`);
+  for (const command of COMMANDS) lines.push(`  ${command.padEnd(15)}${COMMAND_HELP[command]}`);
   lines.push('', 'Flags (each also from its environment variable; flags win):');
   for (const [name, flag] of Object.entries(FLAGS)) {
     const env = flag.env ? ` [${flag.env}]` : '';
@@ -134,7 +141,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
   const [first, ...rest] = parsed.positionals;
   const sources: Record<string, string> = {};
-  const base = { upstreamFromSystem: false, zonesDefaulted: false, output: 'table' as const, logFormat: undefined, args: [], sources, options: {} };
+  const setup = { os: undefined, action: 'print' as const, root: '/' };
+  const base = { upstreamFromSystem: false, zonesDefaulted: false, output: 'table' as const, logFormat: undefined, args: [], sources, options: {}, setup };
   if (values.help || first === 'help') return { ...base, command: 'help' };
   if (values.version || first === 'version') return { ...base, command: 'version' };
 
@@ -223,6 +231,12 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const output = raw('output') ?? (command === 'explain' ? 'text' : 'table');
   const outputs = command === 'explain' ? ['text', 'table', 'json'] : ['table', 'json', 'hosts'];
   if (!outputs.includes(output)) throw new ConfigError(`--output: "${output}" must be ${outputs.filter((o) => o !== 'table' || command !== 'explain').join(', ')}${didYouMean(output, outputs)}`);
+  const setupFlags = ['os', 'apply', 'undo', 'root'].filter((f) => values[f] !== undefined);
+  if (command !== 'setup-resolver' && setupFlags.length > 0) throw new ConfigError(`--${setupFlags[0]} is a setup-resolver flag (cluster-dns setup-resolver --${setupFlags[0]} …)`);
+  if (values.apply && values.undo) throw new ConfigError('setup-resolver: --apply and --undo exclude each other');
+  const os = values.os as string | undefined;
+  if (os !== undefined && !['linux', 'macos', 'windows'].includes(os)) throw new ConfigError(`--os: "${os}" must be linux, macos or windows${didYouMean(os, ['linux', 'macos', 'windows'])}`);
+  const root = (values.root as string | undefined) ?? '/';
   const logFormat = raw('log-format');
   if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) {
     throw new ConfigError(`--log-format: "${logFormat}" must be pretty or json${didYouMean(logFormat, LOG_FORMATS)}`);
@@ -236,6 +250,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     logFormat: logFormat as LogFormat | undefined,
     args: rest,
     sources,
+    setup: { os: os as CommandLine['setup']['os'], action: values.apply ? 'apply' : values.undo ? 'undo' : 'print', root },
   };
 }
 

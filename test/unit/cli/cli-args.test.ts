@@ -9,7 +9,16 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine([], {})).toEqual({
       command: 'serve', options: { zones: ['./zones'], http: '127.0.0.1:9153', httpOptional: true, shutdownGraceMs: 5000 },
       upstreamFromSystem: true, zonesDefaulted: true, output: 'table', logFormat: undefined, args: [], sources: {},
+      setup: { os: undefined, action: 'print', root: '/' },
     });
+  });
+
+  it('setup-resolver takes --os, --apply or --undo, and --root; other commands refuse them by name', () => {
+    expect(parseCommandLine(['setup-resolver', '--os', 'macos', '--apply', '--root', '/tmp/r'], {}).setup).toEqual({ os: 'macos', action: 'apply', root: '/tmp/r' });
+    expect(parseCommandLine(['setup-resolver', '--undo'], {}).setup).toEqual({ os: undefined, action: 'undo', root: '/' });
+    expect(() => parseCommandLine(['setup-resolver', '--apply', '--undo'], {})).toThrowError('setup-resolver: --apply and --undo exclude each other');
+    expect(() => parseCommandLine(['serve', '--apply'], {})).toThrowError('--apply is a setup-resolver flag (cluster-dns setup-resolver --apply …)');
+    expect(() => parseCommandLine(['setup-resolver', '--os', 'macosx'], {})).toThrowError('--os: "macosx" must be linux, macos or windows (did you mean macos?)');
   });
 
   it('reads every flag', () => {
