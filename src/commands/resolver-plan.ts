@@ -1,6 +1,6 @@
 /**
  * What routes the cluster zone (and the ingress zones) to this server on one OS, and nothing else:
- * a systemd-resolved drop-in, macOS /etc/resolver files, or Windows NRPT rules. Pure: files,
+ * a systemd-resolved link of its own (systemd-networkd files), macOS /etc/resolver files, or Windows NRPT rules. Pure: files,
  * commands and notes as values; setup-resolver.ts prints, writes or removes them.
  */
 
@@ -39,7 +39,10 @@ export interface ResolverPlan {
 
 /** systemd-resolved takes `address:port` in DNS= from this version on (systemd v246 NEWS). */
 export const RESOLVED_PORT_VERSION = 246;
-export const RESOLVED_DROP_IN = '/etc/systemd/resolved.conf.d/cluster-dns.conf';
+export const NETWORKD_DIR = '/etc/systemd/network';
+/** The dummy link resolved routes the zones over, and the address it needs to count as up. */
+export const RESOLVED_LINK = 'cluster-dns';
+export const RESOLVED_LINK_ADDRESS = '198.18.53.53';
 /** Comment on Windows NRPT rules, so undo removes exactly ours. */
 export const NRPT_COMMENT = 'cluster-dns';
 
@@ -63,8 +66,11 @@ function hostPort(address: string, port: number): string {
 }
 
 /**
- * A resolved.conf drop-in with routing-only domains (`~zone`): resolved sends only names under them
- * to this server, never other names (systemd#3421; resolved.conf(5) Domains=).
+ * A link of its own for systemd-resolved: a dummy interface whose only DNS domains are the zones as
+ * routing-only domains (`~zone`) and which is no default route, so resolved sends those names to
+ * cluster-dns and nothing else (systemd-resolved.service(8), "Protocols and Routing": a global
+ * DNS= server would also get every name no routing domain matches). Persistent through
+ * systemd-networkd files; the equivalent `resolvectl` commands (until reboot) are in the notes.
  */
 function planSystemdResolved(input: ResolverPlanInput): ResolverPlan {
   const notes: string[] = [];
@@ -73,23 +79,40 @@ function planSystemdResolved(input: ResolverPlanInput): ResolverPlan {
   const blocker = !portSupported && input.port !== 53
     ? `systemd ${input.systemdVersion} takes no port in DNS= (address:port needs systemd ${RESOLVED_PORT_VERSION}); run cluster-dns on port 53 (--port 53, which needs CAP_NET_BIND_SERVICE or root) and run this again`
     : undefined;
-  const content = [
+  const server = hostPort(input.address, input.port);
+  const domains = input.zones.map((z) => `~${z}`).join(' ');
+  const netdev = [HEADER, '[NetDev]', `Name=${RESOLVED_LINK}`, 'Kind=dummy', ''].join('\n');
+  const network = [
     HEADER,
-    `# Routes ${input.zones.join(', ')} to cluster-dns and nothing else: "~" makes them routing-only domains.`,
-    '[Resolve]',
-    `DNS=${hostPort(input.address, input.port)}`,
-    `Domains=${input.zones.map((z) => `~${z}`).join(' ')}`,
+    `# Routes ${input.zones.join(', ')} to cluster-dns and nothing else: "~" makes them routing-only domains,`,
+    '# and a link that is no default route gets no other names.',
+    '[Match]',
+    `Name=${RESOLVED_LINK}`,
+    '',
+    '[Link]',
+    'RequiredForOnline=no',
+    '',
+    '[Network]',
+    // resolved uses a link's DNS only while it has an address; one from 198.18.0.0/15 (RFC 2544) that nothing routes.
+    `Address=${RESOLVED_LINK_ADDRESS}/32`,
+    `DNS=${server}`,
+    `Domains=${domains}`,
+    'DNSDefaultRoute=no',
     '',
   ].join('\n');
   if (input.zones.some((z) => z === 'local' || z.endsWith('.local'))) {
-    notes.push('".local" is also multicast DNS (RFC 6762); if `resolvectl query` for a cluster name goes to mDNS, give the server a zone that does not end in .local');
+    notes.push('".local" is also multicast DNS (RFC 6762): with nss-mdns, `mdns4_minimal [NOTFOUND=return]` in /etc/nsswitch.conf stops glibc before DNS; a zone not ending in .local avoids it');
   }
-  notes.push('only takes effect where systemd-resolved is the resolver (/etc/resolv.conf names 127.0.0.53); check with `resolvectl status`');
+  notes.push('the files need systemd-networkd (`systemctl is-active systemd-networkd`); without it, these commands do the same until reboot: ' +
+    [`ip link add ${RESOLVED_LINK} type dummy`, `ip addr add ${RESOLVED_LINK_ADDRESS}/32 dev ${RESOLVED_LINK}`, `ip link set ${RESOLVED_LINK} up`,
+      `resolvectl dns ${RESOLVED_LINK} ${server}`, `resolvectl domain ${RESOLVED_LINK} ${domains}`, `resolvectl default-route ${RESOLVED_LINK} false`].join('; '));
+  notes.push('only takes effect where systemd-resolved is the resolver (/etc/resolv.conf names 127.0.0.53); check with `resolvectl status ' + RESOLVED_LINK + '`');
   return {
     os: 'linux',
-    files: [{ path: RESOLVED_DROP_IN, content }],
-    commands: ['systemctl restart systemd-resolved'],
-    undoCommands: ['systemctl restart systemd-resolved'],
+    files: [{ path: `${NETWORKD_DIR}/50-${RESOLVED_LINK}.netdev`, content: netdev }, { path: `${NETWORKD_DIR}/50-${RESOLVED_LINK}.network`, content: network }],
+    commands: ['networkctl reload'],
+    // networkd leaves a removed .netdev's link in place: delete it so resolved forgets its DNS.
+    undoCommands: [`ip link del ${RESOLVED_LINK}`, 'networkctl reload'],
     notes,
     ...(blocker ? { blocker } : {}),
   };

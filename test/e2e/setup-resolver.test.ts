@@ -24,7 +24,8 @@ function tempRoot(): string {
   return root;
 }
 
-const DROP_IN = 'etc/systemd/resolved.conf.d/cluster-dns.conf';
+const NETDEV = 'etc/systemd/network/50-cluster-dns.netdev';
+const NETWORK = 'etc/systemd/network/50-cluster-dns.network';
 const flags = ['--os', 'linux', '--port', '1053', '--ingress-zones', 'example.test'];
 
 describe('setup-resolver', () => {
@@ -41,29 +42,23 @@ describe('setup-resolver', () => {
     expect(bad.stderr.trim()).toBe('cluster-dns: --os: "bsd" must be linux, macos or windows');
   });
 
-  it('--apply writes the drop-in and a record; --undo removes exactly those and the directories it made', () => {
+  it('--apply writes the networkd files and a record; --undo removes exactly those and the directories it made', () => {
     const root = tempRoot();
     const applied = cli([...flags, '--apply', '--root', root]);
     expect(applied.stderr).toBe('');
     expect(applied.status).toBe(0);
-    expect(applied.stdout).toBe(`wrote ${join(root, DROP_IN)}\nnot run for --root ${root}:\n  systemctl restart systemd-resolved\n`);
-    expect(readFileSync(join(root, DROP_IN), 'utf8')).toBe([
-      '# Written by cluster-dns setup-resolver; `cluster-dns setup-resolver --undo` removes it.',
-      '# Routes cluster.local, example.test to cluster-dns and nothing else: "~" makes them routing-only domains.',
-      '[Resolve]',
-      'DNS=127.0.0.1:1053',
-      'Domains=~cluster.local ~example.test',
-      '',
-    ].join('\n'));
+    expect(applied.stdout).toBe(`wrote ${join(root, NETDEV)}\nwrote ${join(root, NETWORK)}\nnot run for --root ${root}:\n  networkctl reload\n`);
+    expect(readFileSync(join(root, NETDEV), 'utf8')).toBe('# Written by cluster-dns setup-resolver; `cluster-dns setup-resolver --undo` removes it.\n[NetDev]\nName=cluster-dns\nKind=dummy\n');
+    expect(readFileSync(join(root, NETWORK), 'utf8')).toContain('\n[Network]\nAddress=198.18.53.53/32\nDNS=127.0.0.1:1053\nDomains=~cluster.local ~example.test\nDNSDefaultRoute=no\n');
     const record = JSON.parse(readFileSync(join(root, 'etc/cluster-dns/setup-resolver.json'), 'utf8')) as { files: { path: string }[]; createdDirs: string[] };
-    expect(record.files.map((f) => f.path)).toEqual(['/etc/systemd/resolved.conf.d/cluster-dns.conf']);
-    expect(record.createdDirs).toEqual(['/etc/systemd', '/etc/systemd/resolved.conf.d', '/etc/cluster-dns']);
+    expect(record.files.map((f) => f.path)).toEqual(['/etc/systemd/network/50-cluster-dns.netdev', '/etc/systemd/network/50-cluster-dns.network']);
+    expect(record.createdDirs).toEqual(['/etc/systemd', '/etc/systemd/network', '/etc/cluster-dns']);
     // Applying again replaces our own file (it is in the record) and changes nothing else.
     expect(cli([...flags, '--apply', '--root', root]).status).toBe(0);
 
     const undone = cli(['--undo', '--root', root]);
     expect(undone.status).toBe(0);
-    expect(undone.stdout).toBe(`removed ${join(root, DROP_IN)}\nnot run for --root ${root}:\n  systemctl restart systemd-resolved\n`);
+    expect(undone.stdout).toBe(`removed ${join(root, NETDEV)}\nremoved ${join(root, NETWORK)}\nnot run for --root ${root}:\n  ip link del cluster-dns\n  networkctl reload\n`);
     for (const gone of ['etc/systemd', 'etc/cluster-dns']) expect(existsSync(join(root, gone))).toBe(false);
     expect(readFileSync(join(root, 'etc/hosts'), 'utf8')).toBe('127.0.0.1 localhost\n');
     expect(cli(['--undo', '--root', root]).stdout).toBe(`nothing to undo: no ${join(root, 'etc/cluster-dns/setup-resolver.json')} (setup-resolver --apply writes it)\n`);
@@ -71,20 +66,22 @@ describe('setup-resolver', () => {
 
   it('never overwrites a file it did not write, and --undo leaves one changed since', () => {
     const root = tempRoot();
-    mkdirSync(join(root, 'etc/systemd/resolved.conf.d'), { recursive: true });
-    writeFileSync(join(root, DROP_IN), '[Resolve]\nDNS=10.0.0.1\n');
+    mkdirSync(join(root, 'etc/systemd/network'), { recursive: true });
+    writeFileSync(join(root, NETWORK), '[Match]\nName=cluster-dns\n');
     const refused = cli([...flags, '--apply', '--root', root]);
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toBe(`setup-resolver --apply: ${join(root, DROP_IN)} exists and was not written by setup-resolver; left as it is (move it away, or merge by hand)\n`);
-    expect(readFileSync(join(root, DROP_IN), 'utf8')).toBe('[Resolve]\nDNS=10.0.0.1\n');
+    expect(refused.stderr).toBe(`setup-resolver --apply: ${join(root, NETWORK)} exists and was not written by setup-resolver; left as it is (move it away, or merge by hand)\n`);
+    expect(readFileSync(join(root, NETWORK), 'utf8')).toBe('[Match]\nName=cluster-dns\n');
+    expect(existsSync(join(root, NETDEV))).toBe(false);
 
     const other = tempRoot();
     expect(cli([...flags, '--apply', '--root', other]).status).toBe(0);
-    writeFileSync(join(other, DROP_IN), 'edited by hand\n');
+    writeFileSync(join(other, NETWORK), 'edited by hand\n');
     const undone = cli(['--undo', '--root', other]);
     expect(undone.status).toBe(1);
-    expect(undone.stderr).toBe(`setup-resolver: ${join(other, DROP_IN)} changed since setup-resolver wrote it; left in place\n`);
-    expect(readFileSync(join(other, DROP_IN), 'utf8')).toBe('edited by hand\n');
+    expect(undone.stderr).toBe(`setup-resolver: ${join(other, NETWORK)} changed since setup-resolver wrote it; left in place\n`);
+    expect(readFileSync(join(other, NETWORK), 'utf8')).toBe('edited by hand\n');
+    expect(existsSync(join(other, NETDEV))).toBe(false);
   });
 
   it('--apply without the rights refuses and names the directory it needs', (context) => {

@@ -6,17 +6,28 @@ const HEADER = '# Written by cluster-dns setup-resolver; `cluster-dns setup-reso
 const zones = ['cluster.local', 'example.test'];
 
 describe('planResolverSetup', () => {
-  it('linux (systemd ≥ 246): one resolved drop-in with address:port and routing-only domains', () => {
+  it('linux (systemd ≥ 246): a dummy link of its own via systemd-networkd, routing-only domains, no default route', () => {
     const plan = planResolverSetup({ os: 'linux', zones, address: '127.0.0.1', port: 1053, systemdVersion: 252 });
-    expect(plan.files).toEqual([{
-      path: '/etc/systemd/resolved.conf.d/cluster-dns.conf',
-      content: `${HEADER}\n# Routes cluster.local, example.test to cluster-dns and nothing else: "~" makes them routing-only domains.\n[Resolve]\nDNS=127.0.0.1:1053\nDomains=~cluster.local ~example.test\n`,
-    }]);
-    expect(plan.commands).toEqual(['systemctl restart systemd-resolved']);
+    expect(plan.files).toEqual([
+      { path: '/etc/systemd/network/50-cluster-dns.netdev', content: `${HEADER}\n[NetDev]\nName=cluster-dns\nKind=dummy\n` },
+      {
+        path: '/etc/systemd/network/50-cluster-dns.network',
+        content: [
+          HEADER,
+          '# Routes cluster.local, example.test to cluster-dns and nothing else: "~" makes them routing-only domains,',
+          '# and a link that is no default route gets no other names.',
+          '[Match]', 'Name=cluster-dns', '', '[Link]', 'RequiredForOnline=no', '',
+          '[Network]', 'Address=198.18.53.53/32', 'DNS=127.0.0.1:1053', 'Domains=~cluster.local ~example.test', 'DNSDefaultRoute=no', '',
+        ].join('\n'),
+      },
+    ]);
+    expect(plan.commands).toEqual(['networkctl reload']);
+    expect(plan.undoCommands).toEqual(['ip link del cluster-dns', 'networkctl reload']);
     expect(plan.blocker).toBeUndefined();
     expect(plan.notes).toEqual([
-      '".local" is also multicast DNS (RFC 6762); if `resolvectl query` for a cluster name goes to mDNS, give the server a zone that does not end in .local',
-      'only takes effect where systemd-resolved is the resolver (/etc/resolv.conf names 127.0.0.53); check with `resolvectl status`',
+      '".local" is also multicast DNS (RFC 6762): with nss-mdns, `mdns4_minimal [NOTFOUND=return]` in /etc/nsswitch.conf stops glibc before DNS; a zone not ending in .local avoids it',
+      'the files need systemd-networkd (`systemctl is-active systemd-networkd`); without it, these commands do the same until reboot: ip link add cluster-dns type dummy; ip addr add 198.18.53.53/32 dev cluster-dns; ip link set cluster-dns up; resolvectl dns cluster-dns 127.0.0.1:1053; resolvectl domain cluster-dns ~cluster.local ~example.test; resolvectl default-route cluster-dns false',
+      'only takes effect where systemd-resolved is the resolver (/etc/resolv.conf names 127.0.0.53); check with `resolvectl status cluster-dns`',
     ]);
   });
 
@@ -25,8 +36,8 @@ describe('planResolverSetup', () => {
     expect(old.blocker).toBe('systemd 245 takes no port in DNS= (address:port needs systemd 246); run cluster-dns on port 53 (--port 53, which needs CAP_NET_BIND_SERVICE or root) and run this again');
     const on53 = planResolverSetup({ os: 'linux', zones: ['cluster.internal'], address: '::1', port: 53, systemdVersion: 245 });
     expect(on53.blocker).toBeUndefined();
-    expect(on53.files[0]!.content).toContain('\nDNS=::1\nDomains=~cluster.internal\n');
-    expect(planResolverSetup({ os: 'linux', zones, address: '::1', port: 5353 }).files[0]!.content).toContain('\nDNS=[::1]:5353\n');
+    expect(on53.files[1]!.content).toContain('\nDNS=::1\nDomains=~cluster.internal\n');
+    expect(planResolverSetup({ os: 'linux', zones, address: '::1', port: 5353 }).files[1]!.content).toContain('\nDNS=[::1]:5353\n');
   });
 
   it('macos: one /etc/resolver file per zone with nameserver and port; the .local trap named', () => {
