@@ -68,7 +68,9 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Regist
     convertKubernetesObject(object, found, out);
     const errors = found.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) return { key, input: undefined, diagnostics: errors };
-    const { namespaces, endpointGroups, pods, hostObjects } = out;
+    const { namespaces, endpointGroups, pods } = out;
+    // Without --ingress-zones no hostname is served: a LoadBalancer's would only be a warning per build.
+    const hostObjects = options.hosts ? out.hostObjects : [];
     // The cluster's own controllers already made the EndpointSlices: a live Service never gets
     // endpoints derived from its selector here (that is for manifests written by hand).
     const services = out.services.map(({ selector: _selector, ...service }) => service);
