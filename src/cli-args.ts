@@ -51,7 +51,7 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   zones: { value: 'list', option: 'zones', env: 'CLUSTER_DNS_ZONES', help: 'registry file or directory, repeatable (env: comma-separated)', default: './zones' },
   host: { value: 'string', option: 'host', env: 'CLUSTER_DNS_HOST', help: 'listen address for UDP and TCP', default: '127.0.0.1' },
   port: { value: 'int', option: 'port', env: 'CLUSTER_DNS_PORT', help: 'listen port for UDP and TCP (0 = any free port)', default: '1053' },
-  'cluster-domain': { value: 'string', option: 'clusterDomain', env: 'CLUSTER_DNS_CLUSTER_DOMAIN', help: 'authoritative cluster domain', default: 'cluster.local' },
+  'cluster-domain': { value: 'string', option: 'clusterDomain', env: 'CLUSTER_DNS_CLUSTER_DOMAIN', help: 'authoritative cluster domain; several comma-separated (the first names the registry, each answers every name)', default: 'cluster.local' },
   'default-namespace': { value: 'string', option: 'defaultNamespace', env: 'CLUSTER_DNS_DEFAULT_NAMESPACE', help: 'namespace of a bare <svc> short form', default: 'default' },
   ttl: { value: 'int', option: 'ttl', env: 'CLUSTER_DNS_TTL', help: 'TTL of cluster records, seconds', default: '5' },
   pods: { value: 'string', option: 'pods', env: 'CLUSTER_DNS_PODS', help: 'pod records: disabled | insecure | verified', default: 'insecure' },

@@ -193,6 +193,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     ...(chase ? { chase } : {}),
     reverseCidrs: [...options.serviceCidrs, ...options.podCidrs],
     ingressZones: options.ingressZones,
+    clusterAliases: options.clusterDomains.slice(1),
   });
   const recursionAvailable = options.upstream !== 'none';
   const explainOptions = explainOptionsFor(options);

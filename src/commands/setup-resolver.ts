@@ -42,7 +42,7 @@ export function runSetupResolver(options: ResolvedOptions, request: SetupResolve
   }
   const plan = planResolverSetup({
     os,
-    zones: [options.clusterDomain, ...options.ingressZones],
+    zones: [...options.clusterDomains, ...options.ingressZones],
     address: nameServerAddresses(options.host)[0]!,
     port: options.port,
     systemdVersion: os === 'linux' && os === currentOs() ? systemdVersion() : undefined,

@@ -1,4 +1,4 @@
-/** Builds the query pipeline: guard → cluster zone → ingress zones → reverse → short forms → upstream (or REFUSED). */
+/** Builds the query pipeline: guard → cluster zone → its alias zones → ingress zones → reverse → short forms → upstream (or REFUSED). */
 import type { RegistryRef } from '../registry/registry-ref.js';
 import type { PodMode } from './cluster-answers.js';
 import { createClusterStage } from './cluster-stage.js';
@@ -10,6 +10,7 @@ import { createReverseStage } from './reverse-stage.js';
 import { createReverseZones } from './reverse-zones.js';
 import type { Cidr } from '../dns/cidr.js';
 import { createShortFormStage } from './short-form-stage.js';
+import { createZoneAliasStage } from './zone-alias-stage.js';
 import { compose, type Next, type Stage } from './stage.js';
 
 export interface ResolverOptions {
@@ -26,6 +27,8 @@ export interface ResolverOptions {
   readonly chase?: CnameChaseOptions;
   /** The cluster's Service and Pod ranges: their reverse names are answered here, never forwarded. Default: none. */
   readonly reverseCidrs?: readonly Cidr[];
+  /** Further cluster zones answering every name as the first (`--cluster-domain a,b`). Default: none. */
+  readonly clusterAliases?: readonly string[];
   /** Zones whose names come from Ingress, Gateway and LoadBalancer hostnames (--ingress-zones). Default: none. */
   readonly ingressZones?: readonly string[];
 }
@@ -43,6 +46,7 @@ export function createResolver(registryRef: RegistryRef, options: ResolverOption
     [
       createGuardStage(),
       createClusterStage(registryRef, zoneOptions),
+      createZoneAliasStage(registryRef, { ...zoneOptions, aliases: options.clusterAliases ?? [] }),
       createIngressStage(registryRef, { zones: options.ingressZones ?? [], nameServerAddresses: options.nameServerAddresses }),
       createReverseStage(registryRef, { zones: createReverseZones(options.reverseCidrs ?? []), nameServerAddresses: options.nameServerAddresses }),
       createShortFormStage(registryRef, zoneOptions),

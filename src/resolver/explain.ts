@@ -13,11 +13,14 @@ import type { Registry } from '../registry/registry.js';
 import { answerClusterName, isInZone, type ClusterZoneOptions } from './cluster-answers.js';
 import { answerHostName, findHost, hostZoneOf } from './host-answers.js';
 import { recordData } from './list-records.js';
+import { moveAnswer, moveName } from './zone-alias-stage.js';
 import { parseDashedIp } from './pod-name.js';
 import { answerShortForm, expandShortForm } from './short-form-stage.js';
 
 export interface ExplainOptions extends ClusterZoneOptions {
   readonly defaultNamespace: string;
+  /** Further cluster zones (`--cluster-domain a,b`): a name in them is explained as the same name in the first. */
+  readonly clusterAliases?: readonly string[];
   /** --ingress-zones: names in them are explained from the hostname index. Default: none. */
   readonly ingressZones?: readonly string[];
   /** Upstreams as `IP:port` texts, or `none` when out-of-zone names are refused. */
@@ -108,6 +111,20 @@ export function explainName(registry: Registry, options: ExplainOptions, name: s
   // The stage order of createResolver: cluster zone, reverse names, short forms, then out of zone.
   if (isInZone(lowerName, registry.zone)) {
     return { ...base, ...explainClusterName(registry, options, index, lowerName, qtype) };
+  }
+  const alias = options.clusterAliases?.map((z) => z.toLowerCase()).find((z) => isInZone(lowerName, z));
+  if (alias !== undefined) {
+    // Answered as the same name in the first cluster zone, names moved back (zone-alias-stage.ts).
+    const primary = registry.zone;
+    const inner = explainClusterName(registry, options, index, moveName(lowerName, alias, primary), qtype);
+    const answer = moveAnswer(answerClusterName(registry, options, moveName(lowerName, alias, primary), qtype), primary, alias);
+    return {
+      ...base,
+      ...inner,
+      reason: `${alias} is another name of the cluster zone ${primary}: answered as ${moveName(lowerName, alias, primary)}. — ${inner.reason}`,
+      answer: answer.answer.map(formatRecord),
+      authority: answer.authority.map(formatRecord),
+    };
   }
   const hostZone = hostZoneOf((options.ingressZones ?? []).map((z) => z.toLowerCase()), lowerName);
   if (hostZone !== undefined) return { ...base, ...explainHostName(registry, options, hostZone, lowerName, qtype) };

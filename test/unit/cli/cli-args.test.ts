@@ -107,6 +107,7 @@ describe('resolveOptions', () => {
       serviceCidrs: [parseCidr('10.96.0.0/12'), parseCidr('fd00:10:96::/108')],
       podCidrs: [parseCidr('10.244.0.0/16'), parseCidr('fd00:10:244::/56')],
       ingressZones: [],
+      clusterDomains: ['cluster.local'],
     });
   });
   it('normalises the cluster ranges: host bits cleared, IPv6 canonical, order kept', () => {

@@ -13,7 +13,7 @@ const ROWS: Record<keyof DnsServerOptions, { good: unknown; resolved: unknown; w
   zones: { good: 'zones', resolved: ['zones'], wrong: 42, message: 'zones: expected a path or an array of paths, got 42' },
   host: { good: '::1', resolved: '::1', wrong: 'localhost', message: 'host: expected an IP address, got "localhost"' },
   port: { good: 0, resolved: 0, wrong: '53', message: 'port: expected a port number (0-65535), got "53"' },
-  clusterDomain: { good: 'Example.ORG.', resolved: 'example.org', wrong: 'bad..domain', message: 'clusterDomain: expected a domain name, got "bad..domain"' },
+  clusterDomain: { good: 'Example.ORG.', resolved: 'example.org', wrong: 'bad..domain', message: 'clusterDomain: expected a domain name or a list of them, got "bad..domain"' },
   defaultNamespace: { good: 'shop', resolved: 'shop', wrong: 'Shop_1', message: 'defaultNamespace: expected a namespace name (RFC 1123 label), got "Shop_1"' },
   ttl: { good: 30, resolved: 30, wrong: -1, message: 'ttl: expected a TTL in seconds (0-2147483647), got -1' },
   pods: { good: 'verified', resolved: 'verified', wrong: 'sometimes', message: 'pods: expected one of disabled, insecure, verified, got "sometimes"' },
@@ -103,6 +103,14 @@ describe('resolveOptions, option by option', () => {
     expect(ingressAddresses(resolveOptions({ host: '0.0.0.0' }))).toEqual(['127.0.0.1']);
     expect(ingressAddresses(resolveOptions({ host: '0.0.0.0', ingressAddress: '192.0.2.7' }))).toEqual(['192.0.2.7']);
     expect(() => resolveOptions({ ingressAddress: 'gateway' })).toThrowError('ingressAddress: expected one IPv4 and/or one IPv6 address, got "gateway"');
+  });
+
+  it('clusterDomain takes several zones side by side; the first names the registry', () => {
+    expect(resolveOptions({ clusterDomain: 'cluster.local, Cluster.Internal.' })).toMatchObject({ clusterDomain: 'cluster.local', clusterDomains: ['cluster.local', 'cluster.internal'] });
+    expect(() => resolveOptions({ clusterDomain: 'cluster.local,svc.cluster.local' })).toThrow(expect.objectContaining({
+      option: 'clusterDomain', message: 'clusterDomain: "svc.cluster.local" overlaps "cluster.local" (give zones side by side, such as cluster.local,cluster.internal)',
+    }));
+    expect(() => resolveOptions({ clusterDomain: 'cluster.local,cluster.internal', ingressZones: 'cluster.internal' })).toThrowError('ingressZones: "cluster.internal" overlaps the cluster domain "cluster.internal"');
   });
 
   it('rejects a non-object', () => {
