@@ -196,6 +196,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     clusterAliases: options.clusterDomains.slice(1),
   });
   const recursionAvailable = options.upstream !== 'none';
+  const clusterAliases = options.clusterDomains.slice(1);
   const explainOptions = explainOptionsFor(options);
   const observing = metrics !== undefined || options.logQueries;
   /**
@@ -250,7 +251,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
   /** Counts one reply (numbers only); `started < 0` means this query was not timed. */
   function observe(meta: ListenerMeta, packet: Buffer, reply: Uint8Array, rcode: number, qtype: number, qname: string, started: number): void {
     const seconds = started < 0 ? -1 : (performance.now() - started) / 1000;
-    const inZone = qname !== '' && isInZone(qname, options.clusterDomain);
+    const inZone = qname !== '' && (isInZone(qname, options.clusterDomain) || (clusterAliases.length > 0 && clusterAliases.some((z) => isInZone(qname, z))));
     metrics?.countQuery(
       meta.transport === 'tcp' ? Transport.tcp : Transport.udp,
       meta.client.address.includes(':') ? 6 : 4,
