@@ -148,7 +148,13 @@ function routeClaims(route: HostObjectInput, gateways: ReadonlyMap<string, HostO
       warn(diagnostics, route, 'spec.parentRefs', `Gateway ${ref.namespace}/${ref.name} is not in the registry; this ${route.kind}'s hostnames are not served through it`);
       continue;
     }
-    const listeners = (gateway.listeners ?? []).filter((l) => ref.sectionName === undefined || l.name === ref.sectionName);
+    const named = (gateway.listeners ?? []).filter((l) => ref.sectionName === undefined || l.name === ref.sectionName);
+    // A listener admits routes of its own namespace only unless allowedRoutes says otherwise (Gateway API default `Same`).
+    const listeners = named.filter((l) => l.allowedNamespaces !== 'Same' || route.namespace === gateway.namespace);
+    if (named.length > 0 && listeners.length === 0) {
+      warn(diagnostics, route, 'spec.parentRefs', `Gateway ${gateway.namespace}/${gateway.name} admits routes of namespace ${gateway.namespace} only (listener allowedRoutes.namespaces.from: Same, the default); not served through it`);
+      continue;
+    }
     for (const host of route.hostnames) {
       // A listener without hostname admits every host; `*.example.test` admits names below it.
       if (!listeners.some((l) => l.hostname === undefined || l.hostname === host || (l.hostname.startsWith('*.') && host.endsWith(l.hostname.slice(1))))) {

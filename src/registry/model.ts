@@ -153,6 +153,18 @@ export type HostTarget = { readonly ip: string } | { readonly hostname: string }
 /** The kinds that publish hostnames outside the cluster zone, in k8s_gateway's lookup order. */
 export type HostObjectKind = 'HTTPRoute' | 'TLSRoute' | 'GRPCRoute' | 'Gateway' | 'Ingress' | 'Service';
 
+/** A Gateway listener as routes attach to it. */
+export interface GatewayListener {
+  readonly name: string;
+  /** Undefined: the listener takes any host. */
+  readonly hostname: string | undefined;
+  /**
+   * `allowedRoutes.namespaces.from`: `Same` (the default) admits routes of the Gateway's namespace
+   * only, `All` every namespace, `Selector` namespaces by label (not checked here: admitted).
+   */
+  readonly allowedNamespaces: 'Same' | 'All' | 'Selector';
+}
+
 /** A Gateway API route's `parentRefs` entry that names a Gateway. */
 export interface GatewayRef {
   readonly namespace: string;
@@ -182,7 +194,7 @@ export interface HostObjectInput {
   /** Routes: the Gateways they attach to. */
   readonly parents?: readonly GatewayRef[];
   /** Gateways: each listener's name and hostname (undefined: any host), for routes' sectionName. */
-  readonly listeners?: readonly { readonly name: string; readonly hostname: string | undefined }[];
+  readonly listeners?: readonly GatewayListener[];
   /** `metadata.creationTimestamp` (RFC 3339): of two objects claiming one host, the older wins. */
   readonly createdAt: string | undefined;
   readonly origin: Origin;

@@ -2,12 +2,12 @@
  * Ingress, Gateway API (Gateway, HTTPRoute, GRPCRoute, TLSRoute) and LoadBalancer Service objects →
  * the hostnames they publish (HostObjectInput), as k8s_gateway reads them. Pure, one object at a time.
  */
-import type { GatewayRef, HostObjectInput, HostObjectKind, HostTarget } from '../registry/model.js';
+import type { GatewayListener, GatewayRef, HostObjectInput, HostObjectKind, HostTarget } from '../registry/model.js';
 import { isRecord, parseDomainName, parseIp, quote, type Problems } from './field-checks.js';
 import type { FieldPath } from './source-document.js';
 
-/** external-dns's hostname annotation: comma-separated names a LoadBalancer Service publishes. */
-export const EXTERNAL_DNS_HOSTNAME = 'external-dns.alpha.kubernetes.io/hostname';
+/** Hostname annotations a LoadBalancer Service publishes names with (comma-separated): external-dns's, and k8s_gateway's own. */
+export const HOSTNAME_ANNOTATIONS: readonly string[] = ['external-dns.alpha.kubernetes.io/hostname', 'coredns.io/hostname'];
 
 export const HOST_OBJECT_KINDS: ReadonlySet<string> = new Set(['Ingress', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'TLSRoute']);
 
@@ -40,7 +40,7 @@ export function convertHostObject(kind: string, value: Record<string, unknown>, 
   };
   let targets: HostTarget[] | undefined;
   let parents: GatewayRef[] | undefined;
-  let listeners: { name: string; hostname: string | undefined }[] | undefined;
+  let listeners: GatewayListener[] | undefined;
   switch (kind) {
     case 'Ingress':
       // spec.rules[].host and spec.tls[].hosts; a rule without host matches every host and names none.
@@ -56,7 +56,15 @@ export function convertHostObject(kind: string, value: Record<string, unknown>, 
       listeners = [];
       eachItem(spec.listeners, ['spec', 'listeners'], problems, (listener, path) => {
         addHost(listener.hostname, [...path, 'hostname']);
-        listeners!.push({ name: typeof listener.name === 'string' ? listener.name : '', hostname: parseHostname(listener.hostname) });
+        const allowed = isRecord(listener.allowedRoutes) && isRecord(listener.allowedRoutes.namespaces) ? listener.allowedRoutes.namespaces.from : undefined;
+        if (allowed !== undefined && allowed !== 'Same' && allowed !== 'All' && allowed !== 'Selector') {
+          problems.error([...path, 'allowedRoutes', 'namespaces', 'from'], `${quote(allowed)} is not Same, All or Selector`);
+        }
+        listeners!.push({
+          name: typeof listener.name === 'string' ? listener.name : '',
+          hostname: parseHostname(listener.hostname),
+          allowedNamespaces: allowed === 'All' || allowed === 'Selector' ? allowed : 'Same',
+        });
       });
       targets = gatewayTargets(value.status, problems);
       break;
@@ -91,17 +99,18 @@ export function convertHostObject(kind: string, value: Record<string, unknown>, 
 }
 
 /**
- * A LoadBalancer Service's published names: its `external-dns.alpha.kubernetes.io/hostname`
- * annotation (comma-separated); `<name>.<namespace>.<zone>` is added per zone by the index, as k8s_gateway does.
+ * A LoadBalancer Service's published names: its `external-dns.alpha.kubernetes.io/hostname` and
+ * `coredns.io/hostname` annotations (comma-separated, as k8s_gateway reads them); `<name>.<namespace>.<zone>` is added per zone by the index, as k8s_gateway does.
  */
 export function convertLoadBalancer(value: Record<string, unknown>, name: string, namespace: string, problems: Problems, out: HostObjectInput[]): void {
   const metadata = isRecord(value.metadata) ? value.metadata : {};
   const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
   const hostnames: string[] = [];
   const before = problems.diagnostics.length;
-  const annotation = annotations[EXTERNAL_DNS_HOSTNAME];
-  if (annotation !== undefined && annotation !== null && annotation !== '') {
-    const path: FieldPath = ['metadata', 'annotations', EXTERNAL_DNS_HOSTNAME];
+  for (const key of HOSTNAME_ANNOTATIONS) {
+    const annotation = annotations[key];
+    if (annotation === undefined || annotation === null || annotation === '') continue;
+    const path: FieldPath = ['metadata', 'annotations', key];
     if (typeof annotation !== 'string') problems.error(path, 'must be a comma-separated list of host names');
     else for (const part of annotation.split(',').map((p) => p.trim()).filter(Boolean)) {
       const host = parseHostname(part);

@@ -59,9 +59,11 @@ describe('hostnames inside --ingress-zones (k8s_gateway behaviour)', () => {
     // The route's sectionName listener (*.apps.example.test) does not admit store.example.test; an unknown Gateway gives nothing.
     ['store.example.test', A, nx],
     ['orphan.example.test', A, nx],
+    ['blocked.example.test', A, nx],
     // LoadBalancer status hostname → CNAME, for every type; external-dns annotation and <name>.<namespace>.<zone>.
     ['lb.example.test', A, ok(['lb.example.test. 5 IN CNAME elb-123.elb.example.net.'])],
     ['api.example.test', AAAA, ok(['api.example.test. 5 IN CNAME elb-123.elb.example.net.'])],
+    ['lb2.example.test', A, ok(['lb2.example.test. 5 IN CNAME elb-123.elb.example.net.'])],
     ['lb.shop.example.test', CNAME, ok(['lb.shop.example.test. 5 IN CNAME elb-123.elb.example.net.'])],
     ['shop.example.test', CNAME, nodata],
     // The zone itself: authoritative SOA and NS, NXDOMAIN below it.
@@ -83,8 +85,9 @@ describe('hostnames inside --ingress-zones (k8s_gateway behaviour)', () => {
     expect(converted.diagnostics.map(formatDiagnostic)).toEqual([]);
     // Lines are each object's first line; the field names the part at fault.
     expect(built.diagnostics.map(formatDiagnostic)).toEqual([
-      `${FILE}:79: warning: spec.hostnames: HTTPRoute shop/store: host "store.example.test" matches no listener of Gateway infra/edge (sectionName https); not served through it`,
-      `${FILE}:102: warning: spec.parentRefs: HTTPRoute shop/orphan: Gateway shop/missing is not in the registry; this HTTPRoute's hostnames are not served through it`,
+      `${FILE}:83: warning: spec.hostnames: HTTPRoute shop/store: host "store.example.test" matches no listener of Gateway infra/edge (sectionName https); not served through it`,
+      `${FILE}:107: warning: spec.parentRefs: HTTPRoute shop/blocked: Gateway infra/edge admits routes of namespace infra only (listener allowedRoutes.namespaces.from: Same, the default); not served through it`,
+      `${FILE}:116: warning: spec.parentRefs: HTTPRoute shop/orphan: Gateway shop/missing is not in the registry; this HTTPRoute's hostnames are not served through it`,
       `${FILE}:34: warning: Ingress shop/admin: host "outside.example.org" is outside --ingress-zones (example.test); not served`,
       `${FILE}:45: warning: Ingress other/shop-copy: host "shop.example.test" is also claimed by Ingress shop/shop (${FILE}:3), which wins (created earlier); this Ingress is not served for it`,
     ]);
@@ -103,6 +106,7 @@ describe('hostnames inside --ingress-zones (k8s_gateway behaviour)', () => {
       'api.example.test. CNAME elb-123.elb.example.net.',
       'lb.example.test. CNAME elb-123.elb.example.net.',
       'lb.shop.example.test. CNAME elb-123.elb.example.net.',
+      'lb2.example.test. CNAME elb-123.elb.example.net.',
       'rpc.example.test. A 192.0.2.20',
       'secure.example.test. A 192.0.2.10',
       'secure.example.test. AAAA 2001:db8::10',
@@ -124,7 +128,7 @@ describe('hostnames inside --ingress-zones (k8s_gateway behaviour)', () => {
     expect(store).toMatchObject({
       rcode: 'NOERROR', rule: 'ingress-host', answer: ['store.apps.example.test. 5 IN A 192.0.2.20'],
       reason: 'host published by HTTPRoute shop/store, attached to Gateway infra/edge whose addresses it answers with; its status addresses',
-      objects: [{ kind: 'HTTPRoute', namespace: 'shop', name: 'store', origin: `${FILE}:79`, detail: 'store.apps.example.test → 192.0.2.20' }],
+      objects: [{ kind: 'HTTPRoute', namespace: 'shop', name: 'store', origin: `${FILE}:83`, detail: 'store.apps.example.test → 192.0.2.20' }],
     });
     expect(explainName(registry, options, 'pr-1.preview.example.test', 'A').reason).toBe('host published by Ingress shop/shop through the wildcard *.preview.example.test (one label); its status addresses');
     const admin = explainName(registry, options, 'admin.example.test', 'A');
