@@ -212,9 +212,10 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A host (or the parent of a wildcard host) is the zone or below it. */
 function inZone(host: DomainName, zone: DomainName): boolean {
   const name = host.startsWith('*.') ? host.slice(2) : host;
-  return name === zone || name.endsWith(`.${zone}`) || (host.startsWith('*.') && host.slice(2) === zone);
+  return name === zone || name.endsWith(`.${zone}`);
 }
 
 function warn(diagnostics: Diagnostic[], object: HostObjectInput, field: string, message: string): void {
