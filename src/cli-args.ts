@@ -6,7 +6,7 @@ import { LOG_FORMATS, type LogFormat } from './log.js';
 import { parseUpstream, type DnsServerOptions, type UpstreamAddress } from './options.js';
 import type { KubernetesOptions } from './kubernetes/kubernetes-options.js';
 
-export type Command = 'serve' | 'check' | 'records' | 'explain' | 'probe' | 'help' | 'version';
+export type Command = 'serve' | 'check' | 'records' | 'explain' | 'probe' | 'setup-resolver' | 'help' | 'version';
 export type OutputFormat = 'table' | 'json' | 'hosts';
 
 export interface CommandLine {
@@ -25,6 +25,8 @@ export interface CommandLine {
   readonly args: readonly string[];
   /** Where each option's value came from (`--port`, `CLUSTER_DNS_PORT`), to name it in errors. */
   readonly sources: Readonly<Record<string, string>>;
+  /** setup-resolver's own flags: --os, --apply / --undo, --root. */
+  readonly setup: { readonly os: 'linux' | 'macos' | 'windows' | undefined; readonly action: 'print' | 'apply' | 'undo'; readonly root: string };
 }
 
 /**
@@ -51,7 +53,7 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   zones: { value: 'list', option: 'zones', env: 'CLUSTER_DNS_ZONES', help: 'registry file or directory, repeatable (env: comma-separated)', default: './zones' },
   host: { value: 'string', option: 'host', env: 'CLUSTER_DNS_HOST', help: 'listen address for UDP and TCP', default: '127.0.0.1' },
   port: { value: 'int', option: 'port', env: 'CLUSTER_DNS_PORT', help: 'listen port for UDP and TCP (0 = any free port)', default: '1053' },
-  'cluster-domain': { value: 'string', option: 'clusterDomain', env: 'CLUSTER_DNS_CLUSTER_DOMAIN', help: 'authoritative cluster domain', default: 'cluster.local' },
+  'cluster-domain': { value: 'string', option: 'clusterDomain', env: 'CLUSTER_DNS_CLUSTER_DOMAIN', help: 'authoritative cluster domain; several comma-separated (the first names the registry, each answers every name)', default: 'cluster.local' },
   'default-namespace': { value: 'string', option: 'defaultNamespace', env: 'CLUSTER_DNS_DEFAULT_NAMESPACE', help: 'namespace of a bare <svc> short form', default: 'default' },
   ttl: { value: 'int', option: 'ttl', env: 'CLUSTER_DNS_TTL', help: 'TTL of cluster records, seconds', default: '5' },
   pods: { value: 'string', option: 'pods', env: 'CLUSTER_DNS_PODS', help: 'pod records: disabled | insecure | verified', default: 'insecure' },
@@ -76,6 +78,8 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'http-allowed-hosts': { value: 'list', option: 'httpAllowedHosts', env: 'CLUSTER_DNS_HTTP_ALLOWED_HOSTS', help: 'more Host names a loopback --http listener answers (others: 403, DNS rebinding)', default: 'localhost, 127.0.0.1, [::1]' },
   'http-token': { value: 'string', option: 'httpToken', env: 'CLUSTER_DNS_HTTP_TOKEN', help: 'bearer token for /v1 (required off loopback) and, off loopback, /metrics', default: '' },
   'shutdown-grace': { value: 'int', option: 'shutdownGraceMs', env: 'CLUSTER_DNS_SHUTDOWN_GRACE', help: 'on SIGTERM keep answering this long (not ready), ms; SIGINT skips it', default: '5000' },
+  'ingress-zones': { value: 'list', option: 'ingressZones', env: 'CLUSTER_DNS_INGRESS_ZONES', help: 'zones answered from Ingress, Gateway API route and LoadBalancer hostnames (only hosts inside them), comma-separated', default: 'none' },
+  'ingress-address': { value: 'list', option: 'ingressAddress', env: 'CLUSTER_DNS_INGRESS_ADDRESS', help: 'address for hostnames whose object has no status address: one IPv4 and/or one IPv6', default: 'the loopback listen address, else 127.0.0.1' },
   workers: { value: 'string', option: 'workers', env: 'CLUSTER_DNS_WORKERS', help: 'processes answering DNS on the one port (node:cluster; the registry is built once and sent to each): N or auto', default: '1' },
   'ready-file': { value: 'string', env: 'CLUSTER_DNS_READY_FILE', help: 'once ready, write {"dns":{address,port},"http":{address,port}|null,"pid":N} here (atomically: temp file + rename); removed at exit', default: '' },
   'log-queries': { value: 'switch', option: 'logQueries', env: 'CLUSTER_DNS_LOG_QUERIES', help: 'log one line per query', default: 'false' },
@@ -87,11 +91,15 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   namespaces: { value: 'string', env: 'CLUSTER_DNS_NAMESPACES', help: 'comma-separated namespaces to mirror from the cluster', default: 'all' },
   labels: { value: 'string', env: 'CLUSTER_DNS_LABELS', help: 'label selector for mirrored objects (app=web,tier!=cache)', default: '' },
   output: { value: 'string', env: 'CLUSTER_DNS_OUTPUT', help: 'records: table | json | hosts; explain: text | json', default: 'table / text' },
+  os: { value: 'string', env: undefined, help: 'setup-resolver: linux | macos | windows', default: 'this machine\'s' },
+  apply: { value: 'switch', env: undefined, help: 'setup-resolver: write the set-up (needs root) and record what was written', default: 'false' },
+  undo: { value: 'switch', env: undefined, help: 'setup-resolver: remove exactly what --apply wrote', default: 'false' },
+  root: { value: 'string', env: undefined, help: 'setup-resolver: write under this directory instead of / (tests, chroots; commands are not run)', default: '/' },
   help: { value: 'switch', short: 'h', env: undefined, help: 'show this help', default: '' },
   version: { value: 'switch', env: undefined, help: 'print the version', default: '' },
 };
 
-const COMMANDS: readonly Command[] = ['serve', 'check', 'records', 'explain', 'probe', 'help', 'version'];
+const COMMANDS: readonly Command[] = ['serve', 'check', 'records', 'explain', 'probe', 'setup-resolver', 'help', 'version'];
 
 /** What each command does, for `--help`; every command is listed. */
 const COMMAND_HELP: Readonly<Record<Command, string>> = {
@@ -100,13 +108,14 @@ const COMMAND_HELP: Readonly<Record<Command, string>> = {
   records: 'print every name the registry answers (--output table | json | hosts)',
   explain: 'explain NAME [TYPE]: the answer the server would give, and why (--output text | json); exit 1 when it does not resolve',
   probe: 'ask a running server (--host, --port) for dns-version TXT; one line, exit 0 when healthy',
+  'setup-resolver': 'print what routes the cluster and ingress zones to this server on this OS (--os); --apply writes it, --undo removes it',
   help: 'show this help',
   version: 'print the version',
 };
 
 export function helpText(): string {
   const lines = ['Usage: cluster-dns [command] [flags]', '', 'Commands:'];
-  for (const command of COMMANDS) lines.push(`  ${command.padEnd(9)}${COMMAND_HELP[command]}`);
+  for (const command of COMMANDS) lines.push(`  ${command.padEnd(15)}${COMMAND_HELP[command]}`);
   lines.push('', 'Flags (each also from its environment variable; flags win):');
   for (const [name, flag] of Object.entries(FLAGS)) {
     const env = flag.env ? ` [${flag.env}]` : '';
@@ -155,7 +164,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
   const [first, ...rest] = parsed.positionals;
   const sources: Record<string, string> = {};
-  const base = { upstreamFromSystem: false, zonesDefaulted: false, output: 'table' as const, logFormat: undefined, readyFile: undefined, args: [], sources, options: {} };
+  const setup = { os: undefined, action: 'print' as const, root: '/' };
+  const base = { upstreamFromSystem: false, zonesDefaulted: false, output: 'table' as const, logFormat: undefined, readyFile: undefined, args: [], sources, options: {}, setup };
   if (values.help || first === 'help') return { ...base, command: 'help' };
   if (values.version || first === 'version') return { ...base, command: 'version' };
 
@@ -246,6 +256,12 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!outputs.includes(output)) throw new ConfigError(`--output: "${output}" must be ${outputs.filter((o) => o !== 'table' || command !== 'explain').join(', ')}${didYouMean(output, outputs)}`);
   const readyFile = raw('ready-file');
   if (readyFile !== undefined) sources.readyFile = typeof values['ready-file'] === 'string' ? '--ready-file' : 'CLUSTER_DNS_READY_FILE';
+  const setupFlags = ['os', 'apply', 'undo', 'root'].filter((f) => values[f] !== undefined);
+  if (command !== 'setup-resolver' && setupFlags.length > 0) throw new ConfigError(`--${setupFlags[0]} is a setup-resolver flag (cluster-dns setup-resolver --${setupFlags[0]} …)`);
+  if (values.apply && values.undo) throw new ConfigError('setup-resolver: --apply and --undo exclude each other');
+  const os = values.os as string | undefined;
+  if (os !== undefined && !['linux', 'macos', 'windows'].includes(os)) throw new ConfigError(`--os: "${os}" must be linux, macos or windows${didYouMean(os, ['linux', 'macos', 'windows'])}`);
+  const root = (values.root as string | undefined) ?? '/';
   const logFormat = raw('log-format');
   if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) {
     throw new ConfigError(`--log-format: "${logFormat}" must be pretty or json${didYouMean(logFormat, LOG_FORMATS)}`);
@@ -260,6 +276,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     readyFile,
     args: rest,
     sources,
+    setup: { os: os as CommandLine['setup']['os'], action: values.apply ? 'apply' : values.undo ? 'undo' : 'print', root },
   };
 }
 

@@ -15,6 +15,7 @@ import { runCheck } from './commands/check.js';
 import { runExplain } from './commands/explain.js';
 import { runRecords } from './commands/records.js';
 import { runProbe } from './commands/probe.js';
+import { runSetupResolver } from './commands/setup-resolver.js';
 
 const EXIT_USAGE = 2;
 let activeLogger: Logger | undefined;
@@ -35,7 +36,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   try {
-    if (line.command !== 'probe') line = checkZonesExist(line);
+    if (line.command !== 'probe' && line.command !== 'setup-resolver') line = checkZonesExist(line);
     // Validate everything up front so a bad value is one line on stderr, exit 2.
     resolveOptions(line.command === 'serve' ? line.options : { ...line.options, http: 'off' });
     if (line.command === 'serve' && line.readyFile !== undefined) checkReadyFilePath(line.readyFile, line.sources.readyFile);
@@ -49,6 +50,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runCheck(offline(), process.stdout);
     case 'probe':
       return runProbe(offline(), process.stdout, process.stderr);
+    case 'setup-resolver':
+      return runSetupResolver(offline(), line.setup, process.stdout, process.stderr);
     case 'records':
       return runRecords(offline(), line.output, process.stdout, process.stderr);
     case 'explain':

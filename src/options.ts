@@ -3,8 +3,10 @@ import { existsSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { normalizeZone } from './registry/build-registry.js';
+import type { HostIndexOptions } from './registry/build-host-index.js';
 import { ConfigError } from './errors.js';
 import { cidrsOverlap, parseCidr, type Cidr } from './dns/cidr.js';
+import { canonicalIp } from './dns/ip.js';
 import { didYouMean } from './did-you-mean.js';
 import type { PodMode } from './resolver/cluster-answers.js';
 import type { ExplainOptions } from './resolver/explain.js';
@@ -24,8 +26,12 @@ export interface DnsServerOptions {
   readonly host?: string;
   /** Listen port for UDP and TCP; 0 picks a free one. Default `1053`. */
   readonly port?: number;
-  /** The authoritative cluster domain. Default `cluster.local`. */
-  readonly clusterDomain?: string;
+  /**
+   * The authoritative cluster domain, or several (`cluster.local,cluster.internal`, as CoreDNS's
+   * kubernetes plugin takes several zones): every name is answered in each; the first is the one
+   * registry names, short forms and PTR targets use. Default `cluster.local`.
+   */
+  readonly clusterDomain?: string | readonly string[];
   /** Namespace a bare `<svc>` is looked up in. Default `default`. */
   readonly defaultNamespace?: string;
   /** TTL of every record we synthesise, in seconds. Default `5` (as CoreDNS). */
@@ -103,6 +109,18 @@ export interface DnsServerOptions {
    * refuses more than 1.
    */
   readonly workers?: number | 'auto';
+  /**
+   * Zones whose names come from Ingress, Gateway API route and LoadBalancer Service hostnames
+   * (docs/ingress.md). Only hosts inside them are answered, authoritatively; a host outside is never
+   * served, so a manifest cannot take over a real name. Default: none (hostnames are not served).
+   */
+  readonly ingressZones?: string | readonly string[];
+  /**
+   * What a hostname answers when its object has no address in its status (a manifest as written, no
+   * controller): one IPv4 and/or one IPv6 address. Default: the listen address when it is loopback,
+   * else `127.0.0.1` (a laptop's ingress controller is usually port-mapped there).
+   */
+  readonly ingressAddress?: string | readonly string[];
 }
 
 
@@ -150,10 +168,11 @@ export const OPTION_SPECS = {
   }),
   host: spec('an IP address', '127.0.0.1', (v) => (typeof v === 'string' && isIP(v) !== 0 ? v : INVALID)),
   port: wholeNumber(0, 65535, 1053, 'a port number (0-65535)'),
-  clusterDomain: spec('a domain name', 'cluster.local', (v) => {
-    if (typeof v !== 'string') return INVALID;
-    const zone = normalizeZone(v);
-    return isDomainName(zone) ? zone : INVALID;
+  clusterDomain: spec('a domain name or a list of them', ['cluster.local'] as readonly string[], (v) => {
+    const list = stringList(v, true);
+    if (list === INVALID || list.length === 0) return INVALID;
+    const zones = list.map(normalizeZone);
+    return zones.every(isDomainName) ? [...new Set(zones)] : INVALID;
   }),
   defaultNamespace: spec('a namespace name (RFC 1123 label)', 'default', (v) => (typeof v === 'string' && DNS_LABEL.test(v) ? v : INVALID)),
   ttl: wholeNumber(0, 2_147_483_647, 5, 'a TTL in seconds (0-2147483647)'),
@@ -216,6 +235,19 @@ export const OPTION_SPECS = {
     const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
     return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS ? n : INVALID;
   }),
+  ingressZones: spec('a domain name or a list of them', [] as readonly string[], (v) => {
+    const list = stringList(v, true);
+    if (list === INVALID) return INVALID;
+    const zones = list.map(normalizeZone);
+    return zones.every(isDomainName) ? [...new Set(zones)] : INVALID;
+  }),
+  ingressAddress: spec('one IPv4 and/or one IPv6 address', undefined as readonly string[] | undefined, (v) => {
+    const list = stringList(v, true);
+    if (list === INVALID || list.length === 0 || list.length > 2) return INVALID;
+    const canonical = list.map((a) => canonicalIp(a.trim()));
+    if (canonical.some((a) => a === undefined)) return INVALID;
+    return new Set(canonical.map((a) => isIP(a!))).size === canonical.length ? (canonical as string[]) : INVALID;
+  }),
 } satisfies { readonly [K in keyof DnsServerOptions]-?: OptionSpec<unknown> };
 
 /** Accepted by `createDnsServer` beyond DnsServerOptions (the embedding hooks); checked, not resolved. */
@@ -228,7 +260,11 @@ type Specs = typeof OPTION_SPECS;
 type SpecValue<S> = S extends OptionSpec<infer T> ? T : never;
 
 /** Every option resolved to its value or default; `allowRecursion` becomes a membership test. */
-export type ResolvedOptions = { readonly [K in Exclude<keyof Specs, 'allowRecursion'>]: SpecValue<Specs[K]> } & {
+export type ResolvedOptions = { readonly [K in Exclude<keyof Specs, 'allowRecursion' | 'clusterDomain'>]: SpecValue<Specs[K]> } & {
+  /** The first cluster domain: the zone registry names, short forms and PTR targets are written in. */
+  readonly clusterDomain: string;
+  /** Every cluster domain, the first one first; each answers every name. */
+  readonly clusterDomains: readonly string[];
   /** Undefined: every client may recurse. */
   readonly allowRecursion: ((address: string) => boolean) | undefined;
   readonly allowRecursionText: readonly string[] | undefined;
@@ -262,9 +298,24 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
     // A pod address that is also a ClusterIP would make A and PTR answers ambiguous.
     if (clash) throw new ConfigError(`pod-cidr: "${pod.text}" overlaps service-cidr "${clash.text}"`, { option: 'podCidrs' });
   }
+  const clusterDomains = resolved.clusterDomain as readonly string[];
+  const overlaps = (a: string, b: string) => a === b || a.endsWith(`.${b}`) || b.endsWith(`.${a}`);
+  clusterDomains.forEach((zone, i) => {
+    const other = clusterDomains.slice(0, i).find((z) => overlaps(z, zone));
+    // Each cluster zone is owned whole by one stage: one inside another would be answered twice.
+    if (other) throw new ConfigError(`clusterDomain: "${zone}" overlaps "${other}" (give zones side by side, such as cluster.local,cluster.internal)`, { option: 'clusterDomain' });
+  });
+  for (const zone of resolved.ingressZones as readonly string[]) {
+    // The cluster stage owns its whole zone; an ingress zone inside or around it would split that ownership.
+    const cluster = clusterDomains.find((c) => overlaps(c, zone));
+    if (cluster) throw new ConfigError(`ingressZones: "${zone}" overlaps the cluster domain "${cluster}" (give a zone of its own, such as example.test)`, { option: 'ingressZones' });
+    if (zone.endsWith('in-addr.arpa') || zone.endsWith('ip6.arpa')) throw new ConfigError(`ingressZones: "${zone}" is a reverse zone, not a zone for host names`, { option: 'ingressZones' });
+  }
   const allowRecursionText = resolved.allowRecursion as readonly string[] | undefined;
   return {
-    ...(resolved as Omit<ResolvedOptions, 'allowRecursion' | 'allowRecursionText'>),
+    ...(resolved as Omit<ResolvedOptions, 'allowRecursion' | 'allowRecursionText' | 'clusterDomain' | 'clusterDomains'>),
+    clusterDomain: clusterDomains[0]!,
+    clusterDomains,
     allowRecursion: allowRecursionText ? parseCidrList(allowRecursionText) : undefined,
     allowRecursionText,
   };
@@ -367,12 +418,28 @@ export function nameServerAddresses(host: string): string[] {
   return [host];
 }
 
+/**
+ * What a hostname answers when its object has no status address: --ingress-address, else the
+ * listen address when it is loopback, else 127.0.0.1 (where a laptop's ingress controller is port-mapped).
+ */
+export function ingressAddresses(options: Pick<ResolvedOptions, 'ingressAddress' | 'host'>): readonly string[] {
+  if (options.ingressAddress) return options.ingressAddress;
+  return [isLoopback(options.host) ? options.host : '127.0.0.1'];
+}
+
+/** The hostname index's zones and default address, for buildRegistry and the publisher. */
+export function hostIndexOptions(options: ResolvedOptions): HostIndexOptions {
+  return { zones: options.ingressZones, defaultAddresses: ingressAddresses(options) };
+}
+
 /** What `explain` needs to know of the configuration (CLI and GET /v1/explain alike). */
 export function explainOptionsFor(options: ResolvedOptions): ExplainOptions {
   return {
     podMode: options.pods,
     defaultNamespace: options.defaultNamespace,
     nameServerAddresses: nameServerAddresses(options.host),
+    ingressZones: options.ingressZones,
+    clusterAliases: options.clusterDomains.slice(1),
     upstreams: options.upstream === 'none' ? 'none' : options.upstream.map((u) => (u.address.includes(':') ? `[${u.address}]:${u.port}` : `${u.address}:${u.port}`)),
   };
 }

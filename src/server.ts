@@ -8,7 +8,7 @@ import { FilesSource, type ReloadReport as FilesReloadReport } from './sources/f
 import { RegistrationsSource, type Registration, type RegistrationInput, type RegistrationRef } from './sources/registrations-source.js';
 import { ClusterDnsError, ConfigError } from './errors.js';
 import { createLogger, createRateLimitedLogger, silentLogger, type Logger } from './log.js';
-import { explainOptionsFor, isLoopback, missingZonePaths, nameServerAddresses, resolveOptions, type DnsServerOptions, type ResolvedOptions } from './options.js';
+import { explainOptionsFor, hostIndexOptions, isLoopback, missingZonePaths, nameServerAddresses, resolveOptions, type DnsServerOptions, type ResolvedOptions } from './options.js';
 import { servfail } from './dns/outcomes.js';
 import type { Answer, Query } from './dns/types.js';
 import { createResolver } from './resolver/create-resolver.js';
@@ -196,8 +196,11 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     outOfZone,
     ...(chase ? { chase } : {}),
     reverseCidrs: [...options.serviceCidrs, ...options.podCidrs],
+    ingressZones: options.ingressZones,
+    clusterAliases: options.clusterDomains.slice(1),
   });
   const recursionAvailable = options.upstream !== 'none';
+  const clusterAliases = options.clusterDomains.slice(1);
   const explainOptions = explainOptionsFor(options);
   const observing = metrics !== undefined || options.logQueries;
   /**
@@ -252,7 +255,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
   /** Counts one reply (numbers only); `started < 0` means this query was not timed. */
   function observe(meta: ListenerMeta, packet: Buffer, reply: Uint8Array, rcode: number, qtype: number, qname: string, started: number): void {
     const seconds = started < 0 ? -1 : (performance.now() - started) / 1000;
-    const inZone = qname !== '' && isInZone(qname, options.clusterDomain);
+    const inZone = qname !== '' && (isInZone(qname, options.clusterDomain) || (clusterAliases.length > 0 && clusterAliases.some((z) => isInZone(qname, z))));
     metrics?.countQuery(
       meta.transport === 'tcp' ? Transport.tcp : Transport.udp,
       meta.client.address.includes(':') ? 6 : 4,
@@ -284,6 +287,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     ttl: options.ttl,
     serviceCidrs: options.serviceCidrs,
     podCidrs: options.podCidrs,
+    hosts: hostIndexOptions(options),
     now,
     log: registryLog,
     onPublish: (registry) => {
@@ -315,6 +319,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
         namespaces: kube.namespaces,
         labelSelector: kube.labelSelector,
         pods: options.pods === 'verified',
+        hosts: options.ingressZones.length > 0,
         log: baseLog.child({ component: 'kubernetes' }),
         onWatchRestart: (resource) => restarts?.inc({ resource }),
       }),

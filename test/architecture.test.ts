@@ -52,6 +52,7 @@ const PURE_NET_USERS = new Set(['dns/ip.ts']);
 /** The parsers in sources/ that turn text or objects into registry inputs: pure. */
 const PURE_SOURCES = [
   'sources/field-checks.ts',
+  'sources/host-manifests.ts',
   'sources/json-outline.ts',
   'sources/keyed-objects.ts',
   'sources/kind-suggestion.ts',

@@ -11,7 +11,7 @@ import { buildRegistry, type BuildResult, type SourcedInput } from '../registry/
 import type { Diagnostic } from '../registry/diagnostics.js';
 import type { RegistryInput } from '../registry/model.js';
 import type { ObjectKey, RegistrySink } from '../registry/registry-source.js';
-import type { ResolvedOptions } from '../options.js';
+import { hostIndexOptions, type ResolvedOptions } from '../options.js';
 import { readZones } from '../sources/zones-reader.js';
 
 /** How long a command waits for the cluster's first full list before giving up. */
@@ -50,6 +50,7 @@ export async function readCommandRegistry(options: ResolvedOptions, err: Writabl
     ttl: options.ttl,
     serviceCidrs: options.serviceCidrs,
     podCidrs: options.podCidrs,
+    hosts: hostIndexOptions(options),
     serial: Math.floor(Date.now() / 1000),
   });
   return { ...built, sourceDiagnostics, files: results.length, clusterObjects };
@@ -64,7 +65,7 @@ async function listClusterOnce(options: ResolvedOptions, err: Writable, timeoutM
   const kube = resolveKubernetesOptions(options.kubernetes!);
   // Warnings and errors only: a command's stdout is its output, its stderr says what went wrong.
   const log = createLogger({ level: options.logLevel === 'info' ? 'warn' : options.logLevel, format: defaultLogFormat(process.stderr.isTTY === true) });
-  const source = createKubernetesSource({ connection: kube.connection, namespaces: kube.namespaces, labelSelector: kube.labelSelector, pods: options.pods === 'verified', log });
+  const source = createKubernetesSource({ connection: kube.connection, namespaces: kube.namespaces, labelSelector: kube.labelSelector, pods: options.pods === 'verified', hosts: options.ingressZones.length > 0, log });
   const objects = new Map<ObjectKey, RegistryInput>();
   let diagnostics: readonly Diagnostic[] = [];
   let synced!: () => void;

@@ -56,10 +56,14 @@ export function ipBytes(text: string): Uint8Array {
 
 /**
  * The DNS label for an address, as Kubernetes uses for endpoints and pods:
- * `10.244.1.5` → `10-244-1-5`, `fd00::5` → `fd00--5`.
+ * `10.244.1.5` → `10-244-1-5`, `fd00::5` → `fd00--5`, `fd00::` → `fd00--0`.
+ * A label may not end in "-" (RFC 952, RFC 1123 §2.1), so an address ending in `::` gets a `0`,
+ * as CoreDNS's endpointHostname does (plugin/kubernetes/kubernetes.go); the `0` reads back as the
+ * same address (`fd00::0` = `fd00::`).
  */
 export function dashedIp(canonical: string): string {
-  return canonical.replace(/[.:]/g, '-');
+  const dashed = canonical.replace(/[.:]/g, '-');
+  return dashed.endsWith('-') ? `${dashed}0` : dashed;
 }
 
 /** Reverse name (RFC 1035 §3.5, RFC 3596 §2.5): `5.1.244.10.in-addr.arpa`, nibbles under `ip6.arpa`. */

@@ -25,6 +25,11 @@ export interface KubernetesSourceOptions {
   readonly labelSelector?: string | undefined;
   /** Watch pods too (only `--pods verified` answers from them). */
   readonly pods: boolean;
+  /**
+   * Watch Ingresses and Gateway API Gateways and routes too (--ingress-zones is set), where the
+   * cluster serves them (found by discovery; a cluster without the Gateway API CRDs just lacks them). Default false.
+   */
+  readonly hosts?: boolean;
   readonly log: Logger;
   /** Told each time a watch is opened again, for cluster_dns_kubernetes_watch_restarts_total. */
   readonly onWatchRestart?: (resource: string) => void;
@@ -34,6 +39,9 @@ export interface KubernetesSourceOptions {
 }
 
 export const KUBERNETES_SOURCE_ID = 'kubernetes';
+
+/** Gateway API resources that publish hostnames; TLSRoute only where the cluster's CRDs serve it as v1. */
+const GATEWAY_RESOURCES: readonly (readonly [string, string])[] = [['gateways', 'Gateway'], ['httproutes', 'HTTPRoute'], ['grpcroutes', 'GRPCRoute'], ['tlsroutes', 'TLSRoute']];
 
 interface Tracked {
   readonly version: string | undefined;
@@ -61,11 +69,13 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Regist
     const errors = found.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) return { key, input: undefined, diagnostics: errors };
     const { namespaces, endpointGroups, pods } = out;
+    // Without --ingress-zones no hostname is served: a LoadBalancer's would only be a warning per build.
+    const hostObjects = options.hosts ? out.hostObjects : [];
     // The cluster's own controllers already made the EndpointSlices: a live Service never gets
     // endpoints derived from its selector here (that is for manifests written by hand).
     const services = out.services.map(({ selector: _selector, ...service }) => service);
-    const empty = namespaces.length + services.length + endpointGroups.length + pods.length === 0;
-    return { key, input: empty ? emptyRegistryInput() : { namespaces, services, endpointGroups, pods }, diagnostics: [] };
+    const empty = namespaces.length + services.length + endpointGroups.length + pods.length + hostObjects.length === 0;
+    return { key, input: empty ? emptyRegistryInput() : { namespaces, services, endpointGroups, pods, hostObjects }, diagnostics: [] };
   }
 
   function start(sink: RegistrySink): void {
@@ -147,23 +157,37 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Regist
     });
   }
 
-  /** Reads which APIs the cluster has (EndpointSlices or only v1 Endpoints), retrying with backoff, then starts the reflectors. */
-  async function discoverAndWatch(watch: (spec: ResourceSpec) => void, sink: RegistrySink): Promise<void> {
-    let slices: boolean | undefined;
-    for (let attempt = 0; slices === undefined && !stopper.signal.aborted; attempt++) {
+  /**
+   * The resources one API group version serves (`/apis/<group>/<version>`, an APIResourceList), or
+   * undefined where the cluster has no such API (404, or 403 for an `optional` one: hostnames are
+   * extra, never a reason to stop serving the cluster); other failures retry with backoff.
+   */
+  async function discover(groupVersion: string, optional = false): Promise<Set<string> | undefined | 'stopped'> {
+    for (let attempt = 0; !stopper.signal.aborted; attempt++) {
       try {
-        await client.getJson('/apis/discovery.k8s.io/v1', {}, stopper.signal);
-        slices = true;
+        const list = (await client.getJson(`/apis/${groupVersion}`, {}, stopper.signal)) as { resources?: { name?: unknown }[] } | undefined;
+        return new Set((list?.resources ?? []).map((r) => String(r.name)));
       } catch (error) {
-        if (stopper.signal.aborted) return;
-        if (error instanceof ApiError && error.status === 404) slices = false;
-        else {
-          const delay = backoffDelay(attempt, timers.random(), options.tuning?.backoff);
-          failed('discovery', error, delay);
-          await sleep(timers, delay, stopper.signal);
-        }
+        if (stopper.signal.aborted) break;
+        if (error instanceof ApiError && (error.status === 404 || (optional && error.status === 403))) return undefined;
+        const delay = backoffDelay(attempt, timers.random(), options.tuning?.backoff);
+        failed('discovery', error, delay);
+        await sleep(timers, delay, stopper.signal);
       }
     }
+    return 'stopped';
+  }
+
+  /** Reads which APIs the cluster has (EndpointSlices or only v1 Endpoints; Ingress and Gateway API), retrying with backoff, then starts the reflectors. */
+  async function discoverAndWatch(watch: (spec: ResourceSpec) => void, sink: RegistrySink): Promise<void> {
+    const sliceApi = await discover('discovery.k8s.io/v1');
+    if (sliceApi === 'stopped') return;
+    const slices = sliceApi !== undefined;
+    // Hostnames (--ingress-zones): Ingress from networking.k8s.io/v1, Gateways and routes from gateway.networking.k8s.io/v1 where installed.
+    const ingressApi = options.hosts ? await discover('networking.k8s.io/v1', true) : undefined;
+    if (ingressApi === 'stopped') return;
+    const gatewayApi = options.hosts ? await discover('gateway.networking.k8s.io/v1', true) : undefined;
+    if (gatewayApi === 'stopped') return;
     if (stopper.signal.aborted) return;
     recovered('discovery');
     if (!slices) log.warn('kubernetes: no discovery.k8s.io/v1 API; watching v1 Endpoints instead of EndpointSlices');
@@ -184,7 +208,15 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Regist
         watch({ resource: 'endpoints', path: inScope('/api/v1', 'endpoints', ns), kind: 'Endpoints', apiVersion: 'v1', labelSelector: selector });
       }
       if (options.pods) watch({ resource: 'pods', path: inScope('/api/v1', 'pods', ns), kind: 'Pod', apiVersion: 'v1', labelSelector: selector });
+      if (ingressApi?.has('ingresses')) {
+        watch({ resource: 'ingresses', path: inScope('/apis/networking.k8s.io/v1', 'ingresses', ns), kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', labelSelector: selector });
+      }
+      for (const [resource, kind] of GATEWAY_RESOURCES) {
+        if (!gatewayApi?.has(resource)) continue;
+        watch({ resource, path: inScope('/apis/gateway.networking.k8s.io/v1', resource, ns), kind, apiVersion: 'gateway.networking.k8s.io/v1', labelSelector: selector });
+      }
     }
+    if (options.hosts && !gatewayApi) log.info('kubernetes: no gateway.networking.k8s.io/v1 API; Gateway and route hostnames are not watched');
   }
 
   function failed(resource: string, error: unknown, retryInMs: number): void {

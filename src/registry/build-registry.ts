@@ -2,6 +2,7 @@
 import { dashedIp, ipFamily, reverseName } from '../dns/ip.js';
 import type { AAAARecord, ARecord, CNAMERecord, DomainName, PTRRecord, SRVRecord } from '../dns/types.js';
 import type { Cidr } from '../dns/cidr.js';
+import { buildHostIndex, type HostIndexOptions } from './build-host-index.js';
 import { deriveControlPlane } from './derive-control-plane.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { EndpointGroupInput, RegistryInput, ServiceInput } from './model.js';
@@ -17,6 +18,8 @@ export interface BuildOptions {
   readonly serviceCidrs?: readonly Cidr[];
   /** Simulated workload Pods get addresses from here. Default `10.244.0.0/16`, `fd00:10:244::/56`. */
   readonly podCidrs?: readonly Cidr[];
+  /** Zones and default address for Ingress, Gateway and LoadBalancer hostnames. Default: no zones (none served). */
+  readonly hosts?: HostIndexOptions;
 }
 
 /**
@@ -300,6 +303,10 @@ export function* buildRegistrySteps(written: readonly SourcedInput[], options: B
   yield;
   summaries.sort((x, y) => (x.namespace === y.namespace ? cmp(x.name, y.name) : cmp(x.namespace, y.namespace)));
 
+  // Hostnames outside the cluster zone are their own index (build-host-index.ts), built from the same inputs.
+  const hostIndex = buildHostIndex(inputs, options.hosts ?? { zones: [], defaultAddresses: [] });
+  diagnostics.push(...hostIndex.diagnostics);
+
   const registry: Registry = {
     zone,
     ttl,
@@ -311,6 +318,7 @@ export function* buildRegistrySteps(written: readonly SourcedInput[], options: B
     services: summaries,
     counts: { namespaces: namespaces.size, services: services.size, endpoints: endpointCount, pods: podCount },
     derived: { allocatedClusterIps: derived.allocatedClusterIps, addresses: derived.derivedAddresses, simulatedPods: derived.simulatedPods },
+    hosts: hostIndex.index,
     inputs,
   };
   return { registry, diagnostics };

@@ -149,6 +149,59 @@ export interface NamespaceInput {
   readonly origin: Origin;
 }
 
+/** Where a published hostname points, from an object's status: an IP (A/AAAA) or a hostname (CNAME). */
+export type HostTarget = { readonly ip: string } | { readonly hostname: string };
+
+/** The kinds that publish hostnames outside the cluster zone, in k8s_gateway's lookup order. */
+export type HostObjectKind = 'HTTPRoute' | 'TLSRoute' | 'GRPCRoute' | 'Gateway' | 'Ingress' | 'Service';
+
+/** A Gateway listener as routes attach to it. */
+export interface GatewayListener {
+  readonly name: string;
+  /** Undefined: the listener takes any host. */
+  readonly hostname: string | undefined;
+  /**
+   * `allowedRoutes.namespaces.from`: `Same` (the default) admits routes of the Gateway's namespace
+   * only, `All` every namespace, `Selector` namespaces by label (not checked here: admitted).
+   */
+  readonly allowedNamespaces: 'Same' | 'All' | 'Selector';
+}
+
+/** A Gateway API route's `parentRefs` entry that names a Gateway. */
+export interface GatewayRef {
+  readonly namespace: string;
+  readonly name: string;
+  /** A listener name; undefined attaches to every listener. */
+  readonly sectionName: string | undefined;
+}
+
+/**
+ * An object that publishes hostnames (what k8s_gateway and minikube ingress-dns answer): an Ingress
+ * (`spec.rules[].host`, `spec.tls[].hosts`), a Gateway (`spec.listeners[].hostname`), an
+ * HTTPRoute/GRPCRoute/TLSRoute (`spec.hostnames`, addresses of the Gateways in `parentRefs`) or a
+ * LoadBalancer Service (`external-dns.alpha.kubernetes.io/hostname`, and `<name>.<namespace>.<zone>`).
+ */
+export interface HostObjectInput {
+  readonly kind: HostObjectKind;
+  readonly namespace: string;
+  readonly name: string;
+  /** Lowercase, no trailing dot; a wildcard is `*.example.test`. */
+  readonly hostnames: readonly string[];
+  /**
+   * From status (`status.loadBalancer.ingress[]`, a Gateway's `status.addresses[]`). Undefined: the
+   * object has none (written without status, or no controller yet) and answers with --ingress-address.
+   * Always undefined on routes: they answer with their Gateways' addresses.
+   */
+  readonly targets: readonly HostTarget[] | undefined;
+  /** Routes: the Gateways they attach to. */
+  readonly parents?: readonly GatewayRef[];
+  /** Gateways: each listener's name and hostname (undefined: any host), for routes' sectionName. */
+  readonly listeners?: readonly GatewayListener[];
+  /** `metadata.creationTimestamp` (RFC 3339): of two objects claiming one host, the older wins. */
+  readonly createdAt: string | undefined;
+  readonly origin: Origin;
+}
+
 /** Everything one source (a file, an API call) contributes. Pure data, merged by buildRegistry. */
 export interface RegistryInput {
   readonly namespaces: readonly NamespaceInput[];
@@ -157,8 +210,10 @@ export interface RegistryInput {
   readonly pods: readonly PodInput[];
   /** Optional so that sources without workloads need not say so. */
   readonly workloads?: readonly WorkloadInput[];
+  /** Ingresses, Gateways, routes and LoadBalancer Services' hostnames (build-host-index.ts); optional likewise. */
+  readonly hostObjects?: readonly HostObjectInput[];
 }
 
 export function emptyRegistryInput(): RegistryInput {
-  return { namespaces: [], services: [], endpointGroups: [], pods: [], workloads: [] };
+  return { namespaces: [], services: [], endpointGroups: [], pods: [], workloads: [], hostObjects: [] };
 }

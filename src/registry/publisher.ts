@@ -26,6 +26,8 @@ export interface PublisherOptions {
   /** Ranges for allocated ClusterIPs and simulated Pods (buildRegistry's defaults when absent). */
   readonly serviceCidrs?: BuildOptions['serviceCidrs'];
   readonly podCidrs?: BuildOptions['podCidrs'];
+  /** Ingress, Gateway and LoadBalancer hostnames: zones and default address (buildRegistry's default: none). */
+  readonly hosts?: BuildOptions['hosts'];
   /** Source ids, highest precedence first. Default DEFAULT_PRECEDENCE. */
   readonly precedence?: readonly string[];
   /** Clock for SOA serials. Default Date.now. */
@@ -163,6 +165,7 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
       serial: lastSerial,
       ...(options.serviceCidrs ? { serviceCidrs: options.serviceCidrs } : {}),
       ...(options.podCidrs ? { podCidrs: options.podCidrs } : {}),
+      ...(options.hosts ? { hosts: options.hosts } : {}),
     });
     ref.swap(built.registry);
     builds++;

@@ -7,6 +7,7 @@ import type {
   PTRRecord,
   SRVRecord,
 } from '../dns/types.js';
+import type { HostIndex } from './build-host-index.js';
 import type { RegistryInput } from './model.js';
 
 /**
@@ -59,6 +60,8 @@ export interface Registry {
   readonly counts: RegistryCounts;
   /** What was derived rather than read (derive-control-plane.ts), for `records` and the reload log. */
   readonly derived: DerivedSummary;
+  /** Ingress, Gateway and LoadBalancer hostnames inside --ingress-zones (build-host-index.ts); absent in hand-made registries. */
+  readonly hosts?: HostIndex;
   /**
    * The slim objects (with their origins, derived ones included) this snapshot was built from: a
    * reference, not a copy, so it costs queries nothing. Only `explain` reads it; absent in hand-made registries.

@@ -12,12 +12,18 @@ import { preferredGroups, type SourcedInput } from '../registry/build-registry.j
 import type { EndpointGroupInput, Origin, PodInput, ServiceInput, WorkloadInput } from '../registry/model.js';
 import type { Registry } from '../registry/registry.js';
 import { answerClusterName, isInZone, type ClusterZoneOptions } from './cluster-answers.js';
+import { answerHostName, findHost, hostZoneOf } from './host-answers.js';
 import { recordData } from './list-records.js';
+import { moveAnswer, moveName } from './zone-alias-stage.js';
 import { parseDashedIp } from './pod-name.js';
 import { answerShortForm, expandShortForm } from './short-form-stage.js';
 
 export interface ExplainOptions extends ClusterZoneOptions {
   readonly defaultNamespace: string;
+  /** Further cluster zones (`--cluster-domain a,b`): a name in them is explained as the same name in the first. */
+  readonly clusterAliases?: readonly string[];
+  /** --ingress-zones: names in them are explained from the hostname index. Default: none. */
+  readonly ingressZones?: readonly string[];
   /** Upstreams as `IP:port` texts, or `none` when out-of-zone names are refused. */
   readonly upstreams: readonly string[] | 'none';
 }
@@ -34,13 +40,14 @@ export type ExplainRule =
   | 'pod'
   | 'ptr'
   | 'short-form'
+  | 'ingress-host'
   | 'not-found'
   | 'forwarded'
   | 'refused';
 
 /** An object of the registry that took part, with where it was defined (`zones/shop.yaml:3`). */
 export interface ExplainedObject {
-  readonly kind: 'Service' | 'EndpointSlice' | 'Endpoints' | 'Endpoints (native)' | 'Endpoints (from selector)' | 'Pod' | 'Namespace' | WorkloadInput['kind'];
+  readonly kind: 'Service' | 'EndpointSlice' | 'Endpoints' | 'Endpoints (native)' | 'Endpoints (from selector)' | 'Pod' | 'Namespace' | 'Ingress' | 'Gateway' | 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | WorkloadInput['kind'];
   readonly namespace: string;
   readonly name: string;
   readonly origin: string;
@@ -129,6 +136,22 @@ export function explainName(registry: Registry, options: ExplainOptions, name: s
   if (isInZone(lowerName, registry.zone)) {
     return { ...base, ...explainClusterName(registry, options, index, lowerName, qtype) };
   }
+  const alias = options.clusterAliases?.map((z) => z.toLowerCase()).find((z) => isInZone(lowerName, z));
+  if (alias !== undefined) {
+    // Answered as the same name in the first cluster zone, names moved back (zone-alias-stage.ts).
+    const primary = registry.zone;
+    const inner = explainClusterName(registry, options, index, moveName(lowerName, alias, primary), qtype);
+    const answer = moveAnswer(answerClusterName(registry, options, moveName(lowerName, alias, primary), qtype), primary, alias);
+    return {
+      ...base,
+      ...inner,
+      reason: `${alias} is another name of the cluster zone ${primary}: answered as ${moveName(lowerName, alias, primary)}. — ${inner.reason}`,
+      answer: answer.answer.map(formatRecord),
+      authority: answer.authority.map(formatRecord),
+    };
+  }
+  const hostZone = hostZoneOf((options.ingressZones ?? []).map((z) => z.toLowerCase()), lowerName);
+  if (hostZone !== undefined) return { ...base, ...explainHostName(registry, options, hostZone, lowerName, qtype) };
   const ptrs = qtype === RecordType.PTR || qtype === RecordType.ANY ? registry.reverse.get(lowerName) : undefined;
   if (ptrs) {
     const owners = ptrs.map((p) => p.target);
@@ -188,6 +211,46 @@ export function explainName(registry: Registry, options: ExplainOptions, name: s
 
 /** The parts of an explanation for a name under the zone. */
 type ZonePart = Omit<Explanation, 'name' | 'type'>;
+
+/** A name in an --ingress-zone: the answer of host-answers.ts and the Ingress, route or Service that gave it. */
+function explainHostName(registry: Registry, options: ExplainOptions, zone: DomainName, lowerName: DomainName, qtype: number): ZonePart {
+  const answer = answerHostName(registry, zone, options.nameServerAddresses, lowerName, qtype);
+  const records = { rcode: rcodeText(answer), answer: answer.answer.map(formatRecord), authority: answer.authority.map(formatRecord) };
+  const found = findHost(registry, lowerName);
+  if (!found) {
+    const exists = lowerName === zone || lowerName === `ns.dns.${zone}` || lowerName === `dns.${zone}` || registry.hosts?.nonTerminals.has(lowerName);
+    const near = nearestNames(lowerName, [...(registry.hosts?.hosts.keys() ?? [])]).slice(0, 3);
+    return {
+      ...records,
+      rule: exists ? 'structure' : 'not-found',
+      reason: exists
+        ? `part of the ingress zone ${zone} (apex, name server, or a name above a published host): authoritative, no host of its own`
+        : `no Ingress, Gateway route or LoadBalancer Service publishes this host in the ingress zone ${zone}: authoritative NXDOMAIN (names outside --ingress-zones are never answered from hostnames)`,
+      objects: [],
+      hints: near.map((name) => ({ kind: 'near-service' as const, text: `did you mean ${name}.?`, name: `${name}.` })),
+    };
+  }
+  const { entry, host } = found;
+  const o = entry.owner;
+  const wildcard = host !== lowerName ? ` through the wildcard ${host} (one label)` : '';
+  const via = o.via ? `, attached to Gateway ${o.via.namespace}/${o.via.name} whose addresses it answers with` : '';
+  const from = entry.assumed
+    ? 'the object has no address in its status (written without one, or no controller yet), so it answers --ingress-address'
+    : entry.cname ? 'its status names a load balancer host name: a CNAME to it' : 'its status addresses';
+  return {
+    ...records,
+    rule: 'ingress-host',
+    reason: `host published by ${o.kind} ${o.namespace}/${o.name}${wildcard}${via}; ${from}`,
+    objects: [{
+      kind: o.kind === 'Service' ? 'Service' : o.kind,
+      namespace: o.namespace,
+      name: o.name,
+      origin: `${o.origin.file}:${o.origin.line}`,
+      detail: `${host}${entry.assumed ? ' → --ingress-address (no status)' : entry.cname ? ` → CNAME ${entry.cname}` : ` → ${entry.addresses.join(', ')}`}`,
+    }],
+    hints: [],
+  };
+}
 
 function explainClusterName(registry: Registry, options: ExplainOptions, index: InputIndex, lowerName: DomainName, qtype: number): ZonePart {
   const answer = answerClusterName(registry, options, lowerName, qtype);

@@ -2,6 +2,7 @@
 import { dashedIp, ipFamily, reverseName } from '../dns/ip.js';
 import type { ResourceRecord } from '../dns/types.js';
 import type { Registry } from '../registry/registry.js';
+import { hostRecords, hostZoneOf, hostZoneSoa } from './host-answers.js';
 import { DNS_VERSION_TTL, SCHEMA_VERSION, soaRecord, type ClusterZoneOptions } from './cluster-answers.js';
 
 export interface RecordRow {
@@ -9,8 +10,11 @@ export interface RecordRow {
   readonly type: ResourceRecord['type'];
   readonly ttl: number;
   readonly data: string;
-  /** Set when the control plane would have made the data: an `allocated` ClusterIP, a `simulated` Pod's address. */
-  readonly note?: 'allocated' | 'simulated';
+  /**
+   * Set when the data was not read: an `allocated` ClusterIP, a `simulated` Pod's address, or
+   * `ingress-address` for a hostname whose object has no status address (--ingress-address).
+   */
+  readonly note?: 'allocated' | 'simulated' | 'ingress-address';
 }
 
 export function recordData(r: ResourceRecord): string {
@@ -74,7 +78,29 @@ export function listRecords(registry: Registry, options: ClusterZoneOptions): Re
     }
   }
   for (const owner of [...registry.reverse.keys()].sort()) registry.reverse.get(owner)!.forEach(add);
+  listHostRecords(registry, options, rows);
   return rows;
+}
+
+/** The --ingress-zones: each zone's SOA and NS, then every host (wildcards as `*.example.test`). */
+function listHostRecords(registry: Registry, options: ClusterZoneOptions, rows: RecordRow[]): void {
+  const index = registry.hosts;
+  if (!index) return;
+  for (const zone of index.zones) {
+    const ns = `ns.dns.${zone}`;
+    for (const r of [hostZoneSoa(registry, zone), { type: 'NS', name: zone, ttl: registry.ttl, target: ns } as const]) rows.push(rowOf(r));
+    for (const address of options.nameServerAddresses) {
+      rows.push(rowOf(ipFamily(address) === 4 ? { type: 'A', name: ns, ttl: registry.ttl, address } : { type: 'AAAA', name: ns, ttl: registry.ttl, address }));
+    }
+    for (const host of [...index.hosts.keys()].filter((h) => hostZoneOf(index.zones, h.startsWith('*.') ? h.slice(2) : h) === zone).sort()) {
+      const entry = index.hosts.get(host)!;
+      for (const r of hostRecords(registry, host, entry)) rows.push({ ...rowOf(r), ...(entry.assumed ? { note: 'ingress-address' as const } : {}) });
+    }
+  }
+}
+
+function rowOf(r: ResourceRecord): RecordRow {
+  return { name: `${r.name}.`, type: r.type, ttl: r.ttl, data: recordData(r) };
 }
 
 /** A plain-text table: NAME TYPE TTL DATA, columns aligned; derived data ends with a zone-file comment (`; allocated`). */
@@ -93,7 +119,8 @@ export function formatRecordTable(rows: readonly RecordRow[]): string {
 export function formatHostsFile(rows: readonly RecordRow[]): string {
   const byAddress = new Map<string, string[]>();
   for (const r of rows) {
-    if (r.type !== 'A' && r.type !== 'AAAA') continue;
+    // A hosts file has no wildcards (hosts(5)): `*.example.test` is left out.
+    if ((r.type !== 'A' && r.type !== 'AAAA') || r.name.startsWith('*.')) continue;
     const name = r.name.endsWith('.') ? r.name.slice(0, -1) : r.name;
     const names = byAddress.get(r.data);
     if (names) {

@@ -46,7 +46,7 @@ export function convertKeyedDocuments(documents: readonly SourceDocument[]): Key
   const skippedKinds = new Set<string>();
   let structural = false;
   let unidentified = false;
-  const collector = (): InputCollector => ({ namespaces: [], services: [], endpointGroups: [], pods: [], workloads: [], skippedKinds });
+  const collector = (): InputCollector => ({ namespaces: [], services: [], endpointGroups: [], pods: [], workloads: [], hostObjects: [], skippedKinds });
 
   const kubernetesObject = (doc: SourceDocument, value: unknown, path: FieldPath, inferredKind: string | undefined): void => {
     const problems = new Problems(doc).at(path);

@@ -2,20 +2,20 @@
 import { editDistance } from '../did-you-mean.js';
 
 /** The kinds the manifest converter uses. Kubernetes kinds are case-sensitive (`service` is rejected by the API). */
-const OUR_KINDS: readonly string[] = ['Service', 'Pod', 'Namespace', 'EndpointSlice', 'Endpoints', 'StatefulSet', 'Deployment', 'ReplicaSet', 'List'];
+const OUR_KINDS: readonly string[] = ['Service', 'Pod', 'Namespace', 'EndpointSlice', 'Endpoints', 'StatefulSet', 'Deployment', 'ReplicaSet', 'Ingress', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'List'];
 
 /**
  * Real kinds that are skipped on purpose and must never be "corrected" (Node is two edits from Pod,
  * Secret close to Service): the built-in API kinds a `kubectl get all`/`-o yaml` dump carries.
  */
 const OTHER_REAL_KINDS: ReadonlySet<string> = new Set([
-  'Node', 'Secret', 'ConfigMap', 'ServiceAccount', 'Ingress', 'IngressClass', 'NetworkPolicy', 'Role', 'RoleBinding',
+  'Node', 'Secret', 'ConfigMap', 'ServiceAccount', 'IngressClass', 'NetworkPolicy', 'Role', 'RoleBinding',
   'ClusterRole', 'ClusterRoleBinding', 'DaemonSet', 'Job', 'CronJob', 'PersistentVolume', 'PersistentVolumeClaim',
   'StorageClass', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'LimitRange', 'ResourceQuota', 'Event', 'Lease',
   'ControllerRevision', 'ReplicationController', 'PodTemplate', 'CustomResourceDefinition', 'APIService',
   'PriorityClass', 'RuntimeClass', 'CSIDriver', 'CSINode', 'VolumeAttachment', 'MutatingWebhookConfiguration',
   'ValidatingWebhookConfiguration', 'CertificateSigningRequest', 'Binding', 'ComponentStatus', 'ServiceCIDR',
-  'IPAddress', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'GatewayClass',
+  'IPAddress', 'GatewayClass', 'TCPRoute', 'UDPRoute', 'ReferenceGrant',
 ]);
 
 /** The closest kind we know when `kind` is probably a misspelling of it, else undefined. */

@@ -1,13 +1,14 @@
 /**
  * Kubernetes objects as `kubectl get -o yaml|json` prints them, or as people write them for
  * `kubectl apply` → slim registry input. Pure, one object at a time (the live API source reuses it).
- * Namespace, Service, EndpointSlice, Endpoints, Pod, StatefulSet, Deployment, ReplicaSet, and
- * List/*List wrappers; other kinds are skipped with one warning per kind and file, so
+ * Namespace, Service, EndpointSlice, Endpoints, Pod, StatefulSet, Deployment, ReplicaSet, Ingress,
+ * Gateway, HTTPRoute, GRPCRoute, TLSRoute (host-manifests.ts), and List/*List wrappers; other kinds are skipped with one warning per kind and file, so
  * `kubectl get all -A -o yaml` dumps load, and a kind that looks like a typo says so.
  */
 import type {
   EndpointGroupInput,
   EndpointInput,
+  HostObjectInput,
   EndpointPort,
   IpFamilyPolicy,
   LabelRequirement,
@@ -31,6 +32,7 @@ import {
   quote,
   type Problems,
 } from './field-checks.js';
+import { convertHostObject, convertLoadBalancer } from './host-manifests.js';
 import { suggestKind } from './kind-suggestion.js';
 import type { FieldPath } from './source-document.js';
 
@@ -41,12 +43,13 @@ export interface InputCollector {
   readonly endpointGroups: EndpointGroupInput[];
   readonly pods: PodInput[];
   readonly workloads: WorkloadInput[];
+  readonly hostObjects: HostObjectInput[];
   /** Kinds already warned about in this file. */
   readonly skippedKinds: Set<string>;
 }
 
 export function createCollector(): InputCollector {
-  return { namespaces: [], services: [], endpointGroups: [], pods: [], workloads: [], skippedKinds: new Set() };
+  return { namespaces: [], services: [], endpointGroups: [], pods: [], workloads: [], hostObjects: [], skippedKinds: new Set() };
 }
 
 const TOLERATE_UNREADY = 'service.alpha.kubernetes.io/tolerate-unready-endpoints';
@@ -90,6 +93,12 @@ export function convertKubernetesObject(value: unknown, problems: Problems, out:
     case 'Deployment':
     case 'ReplicaSet':
       return convertWorkload(kind, value, metadata, problems, out);
+    case 'Ingress':
+    case 'Gateway':
+    case 'HTTPRoute':
+    case 'GRPCRoute':
+    case 'TLSRoute':
+      return convertHostObject(kind, value, objectName(metadata, problems), objectNamespace(metadata, problems), problems, out.hostObjects);
     default:
       return skipKind(kind, problems, out);
   }
@@ -198,6 +207,8 @@ function convertService(value: Record<string, unknown>, metadata: Record<string,
     ...(ipFamilyPolicy ? { ipFamilyPolicy } : {}),
     ...(selector ? { selector } : {}),
   });
+  // A LoadBalancer also publishes hostnames outside the cluster zone (k8s_gateway, external-dns).
+  if (type === 'LoadBalancer') convertLoadBalancer(value, name, namespace, problems, out.hostObjects);
 }
 
 const IP_FAMILY_POLICIES: readonly IpFamilyPolicy[] = ['SingleStack', 'PreferDualStack', 'RequireDualStack'];

@@ -18,7 +18,7 @@ const none: readonly never[] = Object.freeze([]);
 export function keyedFromMerged(input: RegistryInput, diagnostics: readonly Diagnostic[], wholeFileError: boolean): KeyedDocuments {
   const objects: KeyedObject[] = [];
   const add = (key: string, part: Partial<RegistryInput>, line: number) => {
-    const whole: RegistryInput = { namespaces: none, services: none, endpointGroups: none, pods: none, workloads: none, ...part };
+    const whole: RegistryInput = { namespaces: none, services: none, endpointGroups: none, pods: none, workloads: none, hostObjects: none, ...part };
     // A digest, not the text: a large file's objects would otherwise hold a second copy of it.
     objects.push({ key, input: whole, fingerprint: createHash('sha1').update(JSON.stringify(whole)).digest('base64'), line, diagnostics: [] });
   };
@@ -30,6 +30,8 @@ export function keyedFromMerged(input: RegistryInput, diagnostics: readonly Diag
   }
   for (const pod of input.pods) add(objectKey('pod', pod.namespace, pod.name), { pods: [pod] }, pod.origin.line);
   for (const w of input.workloads ?? []) add(objectKey(w.kind, w.namespace, w.name), { workloads: [w] }, w.origin.line);
+  // A LoadBalancer Service's hostnames are keyed apart from the Service itself.
+  for (const h of input.hostObjects ?? []) add(objectKey(h.kind === 'Service' ? 'LoadBalancer' : h.kind, h.namespace, h.name), { hostObjects: [h] }, h.origin.line);
   const objectErrors = !wholeFileError && diagnostics.some((d) => d.severity === 'error');
   return { objects, diagnostics, structural: wholeFileError, unidentified: objectErrors };
 }

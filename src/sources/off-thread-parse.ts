@@ -18,7 +18,7 @@ const WORKER_YOUNG_GENERATION_MB = 32;
 const WORKER_OLD_GENERATION_MB = 2048;
 
 /** Every list a RegistryInput has, in the order the worker sends them. */
-export const INPUT_FIELDS = ['namespaces', 'services', 'endpointGroups', 'pods', 'workloads'] as const satisfies readonly (keyof RegistryInput)[];
+export const INPUT_FIELDS = ['namespaces', 'services', 'endpointGroups', 'pods', 'workloads', 'hostObjects'] as const satisfies readonly (keyof RegistryInput)[];
 
 export interface ParseRequest {
   readonly file: string;
@@ -53,7 +53,7 @@ export function parseOffThread(file: string, bytes: Buffer): Promise<OffThreadRe
   const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Buffer.from(bytes);
   const arrayBuffer = own.buffer as ArrayBuffer;
   return new Promise((resolve) => {
-    const input: Record<keyof RegistryInput, unknown[]> = { namespaces: [], services: [], endpointGroups: [], pods: [], workloads: [] };
+    const input: Record<keyof RegistryInput, unknown[]> = { namespaces: [], services: [], endpointGroups: [], pods: [], workloads: [], hostObjects: [] };
     const diagnostics: Diagnostic[] = [];
     let settled = false;
     const settle = (result: OffThreadResult | undefined) => {

@@ -43,8 +43,8 @@ function convertBatches(batches: Iterable<{ documents: Iterable<SourceDocument>;
       for (const d of problems.diagnostics) diagnostics.push(d);
     }
   }
-  const { namespaces, services, endpointGroups, pods, workloads } = out;
-  return { input: { namespaces, services, endpointGroups, pods, workloads }, diagnostics, syntaxError };
+  const { namespaces, services, endpointGroups, pods, workloads, hostObjects } = out;
+  return { input: { namespaces, services, endpointGroups, pods, workloads, hostObjects }, diagnostics, syntaxError };
 }
 
 /** Text of a file or request body (YAML, possibly multi-document, or JSON) → registry input. */

@@ -5,6 +5,7 @@
  */
 import { closeLog, createLogger, type Logger } from '../log.js';
 import { createServerMetrics } from '../http/metrics.js';
+import { resolveOptions } from '../options.js';
 import { createRegistryRef } from '../registry/registry-ref.js';
 import { createRoleServer, type DnsServer } from '../server.js';
 import { decodeSnapshot, MissingChunkError, type ChunkStore } from './snapshot-transfer.js';
@@ -46,7 +47,7 @@ send({ type: 'hello' });
 
 async function start(config: WorkerConfig): Promise<void> {
   logger = createLogger({ level: (config.options.logLevel ?? 'info') as 'info', format: config.logFormat }).child({ worker: config.slot, pid: process.pid });
-  metrics = config.serverLabel === undefined ? undefined : createServerMetrics(config.serverLabel, config.options.clusterDomain ?? 'cluster.local', { processMetrics: false });
+  metrics = config.serverLabel === undefined ? undefined : createServerMetrics(config.serverLabel, resolveOptions(config.options).clusterDomain, { processMetrics: false });
   try {
     server = createRoleServer({ ...config.options, logger }, { kind: 'worker', registry, metrics, sharing: config.sharing });
     const addresses = await server.start();

@@ -46,7 +46,7 @@ describe('errors that say what to do: exit code and first stderr line', () => {
     ['an unknown flag', ['--prot', '1054'], 2, /^cluster-dns: unknown option --prot \(did you mean --port\?\)$/],
     ['a flag without its value', ['--port'], 2, /^cluster-dns: --port needs a value$/],
     ['a bad value', ['--ttl', 'soon'], 2, /^cluster-dns: --ttl: "soon" is not a whole number$/],
-    ['a value the library rejects', ['--cluster-domain', 'bad..domain'], 2, /^cluster-dns: --cluster-domain: expected a domain name, got "bad\.\.domain"$/],
+    ['a value the library rejects', ['--cluster-domain', 'bad..domain'], 2, /^cluster-dns: --cluster-domain: expected a domain name or a list of them, got "bad\.\.domain"$/],
     ['an unknown command', ['serv'], 2, /^cluster-dns: unknown command "serv" \(did you mean serve\?\)$/],
     ['a zones path with a typo', ['--zones', './zonez'], 2, /^cluster-dns: --zones: "\.\/zonez" does not exist \(did you mean \.\/zones\?\)$/],
     ['registry errors with --strict', ['--port', '0', '--http', 'off', '--strict', '--zones', 'test/fixtures/broken/bad-ip.yaml', '--log-level', 'silent'], 2, /^cluster-dns: registry has errors \(--strict\): test\/fixtures\/broken\/bad-ip\.yaml:8: /],

@@ -24,6 +24,17 @@ const RESOURCES: Record<string, ResourceInfo> = {
   endpoints: { kind: 'Endpoints', apiVersion: 'v1', namespaced: true },
   pods: { kind: 'Pod', apiVersion: 'v1', namespaced: true },
   endpointslices: { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', namespaced: true },
+  ingresses: { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', namespaced: true },
+  gateways: { kind: 'Gateway', apiVersion: 'gateway.networking.k8s.io/v1', namespaced: true },
+  httproutes: { kind: 'HTTPRoute', apiVersion: 'gateway.networking.k8s.io/v1', namespaced: true },
+  grpcroutes: { kind: 'GRPCRoute', apiVersion: 'gateway.networking.k8s.io/v1', namespaced: true },
+};
+
+/** The API group version (after /apis/) each non-core resource is served under. */
+const GROUP_VERSIONS: Readonly<Record<string, readonly string[]>> = {
+  'discovery.k8s.io/v1': ['endpointslices'],
+  'networking.k8s.io/v1': ['ingresses'],
+  'gateway.networking.k8s.io/v1': ['gateways', 'httproutes', 'grpcroutes'],
 };
 
 export interface RequestRecord {
@@ -56,6 +67,8 @@ export interface FakeKubeApiOptions {
   readonly clientCertificates?: boolean;
   /** Serve discovery.k8s.io/v1 (EndpointSlices). Default true; false makes clients fall back to v1 Endpoints. */
   readonly endpointSlices?: boolean;
+  /** Serve gateway.networking.k8s.io/v1 (the Gateway API CRDs installed). Default true. */
+  readonly gatewayApi?: boolean;
   /** How a watch from a compacted version is refused: an ERROR event in a 200 stream (the API's way) or HTTP 410. */
   readonly goneAs?: 'event' | 'http';
 }
@@ -101,6 +114,8 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
   const clientCerts = options.clientCertificates ?? true;
   const slices = options.endpointSlices ?? true;
   const goneAs = options.goneAs ?? 'event';
+  const gatewayApi = options.gatewayApi ?? true;
+  const served = (groupVersion: string) => (groupVersion === 'discovery.k8s.io/v1' ? slices : groupVersion === 'gateway.networking.k8s.io/v1' ? gatewayApi : true);
   const store = new Map<string, Map<string, Obj>>(Object.keys(RESOURCES).map((r) => [r, new Map()]));
   const history: { rv: number; resource: string; type: string; object: Obj }[] = [];
   const snapshots = new Map<string, { rv: number; items: Obj[] }>();
@@ -185,11 +200,13 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
       return json(res, { kind: 'APIGroupList', apiVersion: 'v1', groups });
     }
     if (path === '/api/v1') return json(res, resourceList('v1', ['namespaces', 'services', 'endpoints', 'pods']));
-    if (path === '/apis/discovery.k8s.io/v1') {
-      if (!slices) return status(res, 404, 'NotFound', 'the server could not find the requested resource');
-      return json(res, resourceList('discovery.k8s.io/v1', ['endpointslices']));
+    const groupVersion = path.startsWith('/apis/') ? path.slice('/apis/'.length) : undefined;
+    if (groupVersion && GROUP_VERSIONS[groupVersion]) {
+      if (!served(groupVersion)) return status(res, 404, 'NotFound', 'the server could not find the requested resource');
+      return json(res, resourceList(groupVersion, [...GROUP_VERSIONS[groupVersion]!]));
     }
-    if (!route || (route.resource === 'endpointslices' && !slices)) {
+    const routeGroup = route && Object.entries(GROUP_VERSIONS).find(([, names]) => names.includes(route.resource))?.[0];
+    if (!route || (routeGroup && !served(routeGroup))) {
       record.status = 404;
       return status(res, 404, 'NotFound', 'the server could not find the requested resource');
     }
@@ -380,7 +397,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
 
 /** `/api/v1/namespaces/shop/services` → { resource: services, namespace: shop }. */
 function routeOf(path: string): { resource: string; namespace: string | undefined; name: string | undefined } | undefined {
-  const m = /^\/(?:api\/v1|apis\/discovery\.k8s\.io\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?$/.exec(path);
+  const m = /^\/(?:api\/v1|apis\/[a-z0-9.]+\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?$/.exec(path);
   if (m) {
     const [, ns, resource, name] = m;
     if (RESOURCES[resource!]) return { resource: resource!, namespace: ns, name };

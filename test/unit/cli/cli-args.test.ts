@@ -9,7 +9,16 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine([], {})).toEqual({
       command: 'serve', options: { zones: ['./zones'], http: '127.0.0.1:9153', httpOptional: true, shutdownGraceMs: 5000 },
       upstreamFromSystem: true, zonesDefaulted: true, output: 'table', logFormat: undefined, readyFile: undefined, args: [], sources: {},
+      setup: { os: undefined, action: 'print', root: '/' },
     });
+  });
+
+  it('setup-resolver takes --os, --apply or --undo, and --root; other commands refuse them by name', () => {
+    expect(parseCommandLine(['setup-resolver', '--os', 'macos', '--apply', '--root', '/tmp/r'], {}).setup).toEqual({ os: 'macos', action: 'apply', root: '/tmp/r' });
+    expect(parseCommandLine(['setup-resolver', '--undo'], {}).setup).toEqual({ os: undefined, action: 'undo', root: '/' });
+    expect(() => parseCommandLine(['setup-resolver', '--apply', '--undo'], {})).toThrowError('setup-resolver: --apply and --undo exclude each other');
+    expect(() => parseCommandLine(['serve', '--apply'], {})).toThrowError('--apply is a setup-resolver flag (cluster-dns setup-resolver --apply …)');
+    expect(() => parseCommandLine(['setup-resolver', '--os', 'macosx'], {})).toThrowError('--os: "macosx" must be linux, macos or windows (did you mean macos?)');
   });
 
   it('reads every flag', () => {
@@ -97,6 +106,8 @@ describe('resolveOptions', () => {
       strict: false, watch: true, http: 'off', httpToken: undefined, httpAllowedHosts: [], probes: 'off', httpOptional: false, shutdownGraceMs: 0, logQueries: false, logLevel: 'info', workers: 1,
       serviceCidrs: [parseCidr('10.96.0.0/12'), parseCidr('fd00:10:96::/108')],
       podCidrs: [parseCidr('10.244.0.0/16'), parseCidr('fd00:10:244::/56')],
+      ingressZones: [],
+      clusterDomains: ['cluster.local'],
     });
   });
   it('normalises the cluster ranges: host bits cleared, IPv6 canonical, order kept', () => {

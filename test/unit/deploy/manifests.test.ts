@@ -40,7 +40,11 @@ describe('deploy/', () => {
       expect([...rule.verbs].sort()).toEqual(['list', 'watch']);
       for (const group of rule.apiGroups) for (const r of rule.resources) allowed.add(`${group}/${r}`);
     }
-    expect([...allowed].sort()).toEqual(['/endpoints', '/namespaces', '/pods', '/services', 'discovery.k8s.io/endpointslices']);
+    expect([...allowed].sort()).toEqual([
+      '/endpoints', '/namespaces', '/pods', '/services', 'discovery.k8s.io/endpointslices',
+      'gateway.networking.k8s.io/gateways', 'gateway.networking.k8s.io/grpcroutes', 'gateway.networking.k8s.io/httproutes', 'gateway.networking.k8s.io/tlsroutes',
+      'networking.k8s.io/ingresses',
+    ]);
     const binding = one('ClusterRoleBinding');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name });
     const sa = one('ServiceAccount');

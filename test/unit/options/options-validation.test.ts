@@ -6,14 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { createDnsServer } from '../../../src/server.js';
 import { ConfigError } from '../../../src/errors.js';
 import { parseCidr } from '../../../src/dns/cidr.js';
-import { OPTION_SPECS, resolveOptions, type DnsServerOptions } from '../../../src/options.js';
+import { ingressAddresses, OPTION_SPECS, resolveOptions, type DnsServerOptions } from '../../../src/options.js';
 
 /** One row per option: a good value and what it resolves to, and a value of the wrong type. */
 const ROWS: Record<keyof DnsServerOptions, { good: unknown; resolved: unknown; wrong: unknown; message: string }> = {
   zones: { good: 'zones', resolved: ['zones'], wrong: 42, message: 'zones: expected a path or an array of paths, got 42' },
   host: { good: '::1', resolved: '::1', wrong: 'localhost', message: 'host: expected an IP address, got "localhost"' },
   port: { good: 0, resolved: 0, wrong: '53', message: 'port: expected a port number (0-65535), got "53"' },
-  clusterDomain: { good: 'Example.ORG.', resolved: 'example.org', wrong: 'bad..domain', message: 'clusterDomain: expected a domain name, got "bad..domain"' },
+  clusterDomain: { good: 'Example.ORG.', resolved: 'example.org', wrong: 'bad..domain', message: 'clusterDomain: expected a domain name or a list of them, got "bad..domain"' },
   defaultNamespace: { good: 'shop', resolved: 'shop', wrong: 'Shop_1', message: 'defaultNamespace: expected a namespace name (RFC 1123 label), got "Shop_1"' },
   ttl: { good: 30, resolved: 30, wrong: -1, message: 'ttl: expected a TTL in seconds (0-2147483647), got -1' },
   pods: { good: 'verified', resolved: 'verified', wrong: 'sometimes', message: 'pods: expected one of disabled, insecure, verified, got "sometimes"' },
@@ -47,6 +47,8 @@ const ROWS: Record<keyof DnsServerOptions, { good: unknown; resolved: unknown; w
   serviceCidrs: { good: '10.0.0.0/16', resolved: [parseCidr('10.0.0.0/16')], wrong: 16, message: 'serviceCidrs: expected a CIDR or an array of CIDRs, got 16' },
   podCidrs: { good: ['10.1.0.0/16'], resolved: [parseCidr('10.1.0.0/16')], wrong: false, message: 'podCidrs: expected a CIDR or an array of CIDRs, got false' },
   workers: { good: 2, resolved: 2, wrong: 0, message: 'workers: expected a number of processes (1-1024) or auto, got 0' },
+  ingressZones: { good: 'Example.TEST., apps.internal', resolved: ['example.test', 'apps.internal'], wrong: 'bad..zone', message: 'ingressZones: expected a domain name or a list of them, got "bad..zone"' },
+  ingressAddress: { good: ['192.0.2.10', 'FD00::1'], resolved: ['192.0.2.10', 'fd00::1'], wrong: '192.0.2.1,192.0.2.2', message: 'ingressAddress: expected one IPv4 and/or one IPv6 address, got "192.0.2.1,192.0.2.2"' },
   logLevel: { good: 'debug', resolved: 'debug', wrong: 'loud', message: 'logLevel: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"' },
 };
 
@@ -90,6 +92,27 @@ describe('resolveOptions, option by option', () => {
     ]);
     expect(() => resolveOptions({ upstream: [] })).toThrowError('upstream: empty list (use "none" to turn forwarding off)');
     expect(() => resolveOptions({ upstream: [{ address: '1.1.1.1', port: 0 }] })).toThrowError('upstream: expected a port number (1-65535) for 1.1.1.1, got 0');
+  });
+
+  it('ingressZones may not overlap the cluster domain or be a reverse zone; ingressAddress defaults to the loopback listen address', () => {
+    expect(() => resolveOptions({ ingressZones: 'svc.cluster.local' })).toThrow(expect.objectContaining({
+      option: 'ingressZones', message: 'ingressZones: "svc.cluster.local" overlaps the cluster domain "cluster.local" (give a zone of its own, such as example.test)',
+    }));
+    expect(() => resolveOptions({ ingressZones: 'local' })).toThrowError('ingressZones: "local" overlaps the cluster domain "cluster.local"');
+    expect(() => resolveOptions({ ingressZones: '10.in-addr.arpa' })).toThrowError('ingressZones: "10.in-addr.arpa" is a reverse zone, not a zone for host names');
+    expect(ingressAddresses(resolveOptions({}))).toEqual(['127.0.0.1']);
+    expect(ingressAddresses(resolveOptions({ host: '::1' }))).toEqual(['::1']);
+    expect(ingressAddresses(resolveOptions({ host: '0.0.0.0' }))).toEqual(['127.0.0.1']);
+    expect(ingressAddresses(resolveOptions({ host: '0.0.0.0', ingressAddress: '192.0.2.7' }))).toEqual(['192.0.2.7']);
+    expect(() => resolveOptions({ ingressAddress: 'gateway' })).toThrowError('ingressAddress: expected one IPv4 and/or one IPv6 address, got "gateway"');
+  });
+
+  it('clusterDomain takes several zones side by side; the first names the registry', () => {
+    expect(resolveOptions({ clusterDomain: 'cluster.local, Cluster.Internal.' })).toMatchObject({ clusterDomain: 'cluster.local', clusterDomains: ['cluster.local', 'cluster.internal'] });
+    expect(() => resolveOptions({ clusterDomain: 'cluster.local,svc.cluster.local' })).toThrow(expect.objectContaining({
+      option: 'clusterDomain', message: 'clusterDomain: "svc.cluster.local" overlaps "cluster.local" (give zones side by side, such as cluster.local,cluster.internal)',
+    }));
+    expect(() => resolveOptions({ clusterDomain: 'cluster.local,cluster.internal', ingressZones: 'cluster.internal' })).toThrowError('ingressZones: "cluster.internal" overlaps the cluster domain "cluster.internal"');
   });
 
   it('rejects a non-object', () => {

@@ -35,6 +35,8 @@ describe('Kubernetes manifests', () => {
       ],
       pods: [{ namespace: 'shop', name: 'p', ips: ['10.244.0.1', 'fd00::1'], origin: origin(43), labels: {}, ready: true, terminating: false, containerPorts: [] }],
       workloads: [],
+      // A LoadBalancer also publishes hostnames (build-host-index.ts): none written, no status.
+      hostObjects: [{ kind: 'Service', namespace: 'shop', name: 'web', hostnames: [], targets: undefined, createdAt: undefined, origin: { file: 'f.yaml', line: 5 } }],
     });
   });
 

@@ -1,10 +1,12 @@
 /** A registry snapshot sent to --workers workers answers exactly as the one it was serialized from, and a change moves only the chunks it touches. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildRegistry, type SourcedInput } from '../../../src/registry/build-registry.js';
 import { createRegistryRef } from '../../../src/registry/registry-ref.js';
 import { createResolver } from '../../../src/resolver/create-resolver.js';
 import { listRecords } from '../../../src/resolver/list-records.js';
 import type { Registry } from '../../../src/registry/registry.js';
+import { convertRegistryText } from '../../../src/sources/registry-documents.js';
 import { readZones } from '../../../src/sources/zones-reader.js';
 import { bytesFor, chunkIds, decodeSnapshot, encodeSnapshot, MissingChunkError } from '../../../src/workers/snapshot-transfer.js';
 import { queryObject } from '../../helpers/query-object.js';
@@ -79,5 +81,22 @@ describe('snapshot transfer to workers (v8 structured clone, in chunks)', () => 
   it('says so when a chunk is neither sent nor held', async () => {
     const encoded = await encodeSnapshot(bigRegistry());
     await expect(decodeSnapshot(bytesFor(encoded, chunkIds(encoded)), new Map())).rejects.toBeInstanceOf(MissingChunkError);
+  });
+});
+
+describe('snapshot transfer: the hostname index', () => {
+  it('a worker answers Ingress hosts, wildcards included, as the primary does', async () => {
+    const file = 'test/fixtures/ingress/hosts.yaml';
+    const input = convertRegistryText(file, readFileSync(file, 'utf8')).input;
+    const original = buildRegistry([input], { clusterDomain: 'cluster.local', ttl: 5, serial: 42, hosts: { zones: ['example.test'], defaultAddresses: ['127.0.0.1'] } }).registry;
+    const { registry: copy } = await decodeSnapshot(bytesFor(await encodeSnapshot(original), new Set()));
+    const options = { ...resolverOptions, ingressZones: ['example.test'] };
+    const here = createResolver(createRegistryRef(original), options);
+    const there = createResolver(createRegistryRef(copy), options);
+    for (const [name, type] of [['shop.example.test', 1], ['pr-1.preview.example.test', 28], ['lb.example.test', 1], ['nope.example.test', 1]] as const) {
+      const asked = queryObject(name, type);
+      expect(there(asked)).toEqual(here(asked));
+    }
+    expect(copy.hosts?.hosts.size).toBe(original.hosts?.hosts.size);
   });
 });
