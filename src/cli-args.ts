@@ -73,6 +73,7 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'http-token': { value: 'string', option: 'httpToken', env: 'CLUSTER_DNS_HTTP_TOKEN', help: 'bearer token for /v1 (required off loopback)', default: '' },
   'shutdown-grace': { value: 'int', option: 'shutdownGraceMs', env: 'CLUSTER_DNS_SHUTDOWN_GRACE', help: 'on SIGTERM keep answering this long (not ready), ms; SIGINT skips it', default: '5000' },
   workers: { value: 'string', option: 'workers', env: 'CLUSTER_DNS_WORKERS', help: 'processes answering DNS on the one port (node:cluster; the registry is built once and sent to each): N or auto', default: '1' },
+  'udp-engine': { value: 'string', option: 'udpEngine', env: 'CLUSTER_DNS_UDP_ENGINE', help: 'what answers UDP: auto (native where its addon was built, else node:dgram) | native | dgram', default: 'auto' },
   'log-queries': { value: 'switch', option: 'logQueries', env: 'CLUSTER_DNS_LOG_QUERIES', help: 'log one line per query', default: 'false' },
   watch: { value: 'bool', option: 'watch', env: 'CLUSTER_DNS_WATCH', help: 'reload when files under --zones change: true | false', default: 'true' },
   strict: { value: 'switch', option: 'strict', env: 'CLUSTER_DNS_STRICT', help: 'any registry error is fatal at start-up', default: 'false' },

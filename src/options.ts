@@ -93,6 +93,12 @@ export interface DnsServerOptions {
    * refuses more than 1.
    */
   readonly workers?: number | 'auto';
+  /**
+   * What reads and answers UDP: `native` (the recvmmsg/sendmmsg addon, Linux, built at install),
+   * `dgram` (node:dgram), or `auto`: native where the addon loaded, else node:dgram with one info
+   * line saying why. Default `auto`. TCP is node:net either way (docs/udp-engine.md).
+   */
+  readonly udpEngine?: 'auto' | 'native' | 'dgram';
 }
 
 
@@ -193,6 +199,7 @@ export const OPTION_SPECS = {
     const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
     return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS ? n : INVALID;
   }),
+  udpEngine: oneOf(['auto', 'native', 'dgram'] as const, 'auto'),
 } satisfies { readonly [K in keyof DnsServerOptions]-?: OptionSpec<unknown> };
 
 /** Accepted by `createDnsServer` beyond DnsServerOptions (the embedding hooks); checked, not resolved. */

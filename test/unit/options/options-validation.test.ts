@@ -45,6 +45,7 @@ const ROWS: Record<keyof DnsServerOptions, { good: unknown; resolved: unknown; w
   serviceCidrs: { good: '10.0.0.0/16', resolved: [parseCidr('10.0.0.0/16')], wrong: 16, message: 'serviceCidrs: expected a CIDR or an array of CIDRs, got 16' },
   podCidrs: { good: ['10.1.0.0/16'], resolved: [parseCidr('10.1.0.0/16')], wrong: false, message: 'podCidrs: expected a CIDR or an array of CIDRs, got false' },
   workers: { good: 2, resolved: 2, wrong: 0, message: 'workers: expected a number of processes (1-1024) or auto, got 0' },
+  udpEngine: { good: 'dgram', resolved: 'dgram', wrong: 'uring', message: 'udpEngine: expected one of auto, native, dgram, got "uring"' },
   logLevel: { good: 'debug', resolved: 'debug', wrong: 'loud', message: 'logLevel: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"' },
 };
 
