@@ -65,7 +65,7 @@ export function loadNativeUdpAddon(): { readonly addon: NativeUdpAddon } | { rea
       reason:
         code === 'MODULE_NOT_FOUND'
           ? `the native UDP engine was not built (${path} is missing; npm install builds it where g++, make and python3 are installed)`
-          : `the native UDP engine did not load (${path}: ${(error as Error).message.split('\n')[0]})`,
+          : `the native UDP engine did not load (${path}: ${(error as Error).message.split('\n')[0]!.replace(`${path}: `, '')})`,
     };
   }
   return loaded;
