@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-/** The UDP suites (server, forwarding, chases, limits, reverse zones, dig e2e, --workers, wire fuzz) run again on node:dgram. */
+/** The UDP suites (listeners, server, forwarding, chases, limits, reverse zones, dig e2e, --workers, wire fuzz, engines) run again on node:dgram. */
 const UDP_SUITES = [
   'test/integration/server.test.ts',
   'test/integration/forward.test.ts',
@@ -12,6 +12,7 @@ const UDP_SUITES = [
   'test/e2e/workers.test.ts',
   'test/fuzz/wire.test.ts',
   'test/integration/udp-engines.test.ts',
+  'test/integration/transport/dns-listeners.test.ts',
 ];
 
 export default defineConfig({

@@ -570,11 +570,11 @@ static napi_value engine_close(napi_env env, napi_callback_info info) {
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-      {"open", NULL, engine_open, NULL, NULL, NULL, napi_default, NULL},
-      {"start", NULL, engine_start, NULL, NULL, NULL, napi_default, NULL},
-      {"send", NULL, engine_send, NULL, NULL, NULL, napi_default, NULL},
-      {"stats", NULL, engine_stats, NULL, NULL, NULL, napi_default, NULL},
-      {"close", NULL, engine_close, NULL, NULL, NULL, napi_default, NULL},
+      {"open", NULL, engine_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"start", NULL, engine_start, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"send", NULL, engine_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"stats", NULL, engine_stats, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, engine_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;
