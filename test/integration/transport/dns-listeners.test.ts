@@ -144,6 +144,16 @@ describe('UDP', () => {
     expect(await sendUdp(port, Buffer.from([0, 4]))).toEqual(Buffer.from([0x80, 4]));
     expect(errors.map((e) => (e as Error).message)).toEqual(['handler failed', 'handler rejected']);
   });
+
+  it('sends replies of every size a datagram holds, synchronous and late (the native engine sends those past its 4 KiB batch slot one by one)', async () => {
+    for (const replyBytes of [4096, 4097, 9000, 65507]) {
+      const { port } = await start({ replyBytes });
+      for (const order of [0, 1]) {
+        const reply = await sendUdp(port, Buffer.from([order, 9]));
+        expect({ replyBytes, order, length: reply?.length, head: [...(reply ?? []).subarray(0, 2)] }).toEqual({ replyBytes, order, length: replyBytes, head: [0x80 | order, 9] });
+      }
+    }
+  });
 });
 
 describe('TCP', () => {
