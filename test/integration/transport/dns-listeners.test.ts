@@ -150,7 +150,7 @@ describe('UDP', () => {
       const { port } = await start({ replyBytes });
       for (const order of [0, 1]) {
         const reply = await sendUdp(port, Buffer.from([order, 9]));
-        expect({ replyBytes, order, length: reply?.length, head: [...(reply ?? []).subarray(0, 2)] }).toEqual({ replyBytes, order, length: replyBytes, head: [0x80 | order, 9] });
+        expect({ replyBytes, order, length: reply?.length, head: [...(reply ?? Buffer.alloc(0)).subarray(0, 2)] }).toEqual({ replyBytes, order, length: replyBytes, head: [0x80 | order, 9] });
       }
     }
   });
