@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -354,22 +355,20 @@ static napi_value engine_open(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_bool(env, argv[3], &reuse_port));
   CHECK(napi_get_value_int32(env, argv[4], &buffer_bytes));
 
+  // getaddrinfo with AI_NUMERICHOST parses literals only (no lookup), IPv6 scope ids included (fe80::1%eth0).
+  struct addrinfo hints, *found = NULL;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = family == 6 ? AF_INET6 : AF_INET;
+  hints.ai_socktype = SOCK_DGRAM;
+  hints.ai_flags = AI_NUMERICHOST;
+  if (getaddrinfo(address, NULL, &hints, &found) != 0 || found == NULL) return throw_errno(env, EINVAL, "getaddrinfo");
   struct sockaddr_storage bind_addr;
-  socklen_t bind_len;
   memset(&bind_addr, 0, sizeof bind_addr);
-  if (family == 6) {
-    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&bind_addr;
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET6, address, &a->sin6_addr) != 1) return throw_errno(env, EINVAL, "inet_pton");
-    bind_len = sizeof *a;
-  } else {
-    struct sockaddr_in *a = (struct sockaddr_in *)&bind_addr;
-    a->sin_family = AF_INET;
-    a->sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, address, &a->sin_addr) != 1) return throw_errno(env, EINVAL, "inet_pton");
-    bind_len = sizeof *a;
-  }
+  socklen_t bind_len = (socklen_t)found->ai_addrlen;
+  memcpy(&bind_addr, found->ai_addr, found->ai_addrlen);
+  freeaddrinfo(found);
+  if (family == 6) ((struct sockaddr_in6 *)&bind_addr)->sin6_port = htons((uint16_t)port);
+  else ((struct sockaddr_in *)&bind_addr)->sin_port = htons((uint16_t)port);
   int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, errno, "socket");
   int one = 1;
