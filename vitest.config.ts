@@ -13,6 +13,7 @@ const UDP_SUITES = [
   'test/fuzz/wire.test.ts',
   'test/integration/udp-engines.test.ts',
   'test/integration/transport/dns-listeners.test.ts',
+  'test/e2e/udp-engine-cli.test.ts',
 ];
 
 export default defineConfig({

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { dig, execFileAsync, hasDig, startCli, type RunningCli } from '../helpers/cli.js';
 import { buildQuery, decodeReply, sendUdp } from '../helpers/dns-client.js';
 import { pollUntil } from '../helpers/poll.js';
-import { nativeAvailable } from '../helpers/udp-engine.js';
+import { nativeAvailable, UDP_ENGINE } from '../helpers/udp-engine.js';
 
 const startLine = (cli: RunningCli) => JSON.parse(cli.stderr().split('\n').find((l) => l.includes('"msg":"listening"'))!) as { udpEngine: string; http: { port: number } };
 const infoLines = (cli: RunningCli) => cli.stderr().split('\n').filter((l) => l.includes('"msg":"UDP on node:dgram'));
@@ -22,6 +22,11 @@ async function answers(port: number): Promise<string[]> {
 const ZONES = ['--zones', 'zones', '--zones', 'test/fixtures/large-headless.yaml', '--upstream', 'none'];
 
 describe.skipIf(!hasDig && !process.env.CI)('--udp-engine', () => {
+  it('the CLI runs on the engine this test project asks for (CLUSTER_DNS_UDP_ENGINE, as every e2e suite)', async () => {
+    const cli = await startCli([...ZONES]);
+    expect(startLine(cli).udpEngine).toBe(UDP_ENGINE === 'dgram' || !nativeAvailable ? 'dgram' : 'native');
+  });
+
   it.runIf(nativeAvailable)('auto runs the native engine where the addon loaded, and says so in the start line and /metrics', async () => {
     const cli = await startCli([...ZONES, '--udp-engine', 'auto']);
     expect(startLine(cli).udpEngine).toBe('native');
