@@ -8,6 +8,13 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
+# The native UDP engine (recvmmsg/sendmmsg, docs/udp-engine.md): built here with the image's Node
+# headers; the runtime stage copies build/ and needs no compiler. Without it UDP runs on node:dgram.
+COPY binding.gyp ./
+COPY native ./native
+COPY scripts/build-native.mjs ./scripts/
+RUN apt-get update && apt-get install -y --no-install-recommends g++ make python3 \
+    && node scripts/build-native.mjs && mkdir -p build/Release
 
 # Runtime stage: dist/ and production node_modules only, running as the unprivileged `node` user.
 FROM node:24-bookworm-slim
@@ -20,6 +27,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/build/Release ./build/Release
 COPY zones /zones
 USER node
 # Docker (20.10+) lets unprivileged processes bind ports below 1024 inside the container

@@ -1,5 +1,5 @@
-// npm run bench: cluster-dns side by side with Knot DNS, a dns2 baseline and a no-DNS ceiling, in one
-// run, under dnsperf on loopback. Servers run pinned to core 0 and dnsperf to core 1 (taskset).
+// npm run bench: cluster-dns on both UDP engines side by side with Knot DNS, a dns2 baseline and
+// no-DNS ceilings (node:dgram and native echo), in one run, under dnsperf on loopback. Servers run pinned to core 0 and dnsperf to core 1 (taskset).
 // Every server is measured BENCH_REPS times (default 3, interleaved) and the table shows medians.
 // Installs nothing: knotd, dnsperf and taskset must be on PATH (.ci/run installs them for CI).
 import { execFileSync, spawn } from 'node:child_process';
@@ -19,8 +19,10 @@ const LATENCY_QPS = 2000;
 const SAMPLE = 200;
 const CLK_TCK = 100;
 
-/** Issue 12's targets, checked against this run (never in unit tests). */
-const TARGETS = { ofKnot: 0.45, metricsCost: 0.05, p99Ms: 1, rssMiB: 150, jsonLoadSeconds: 1, yamlPeakMiB: 500 };
+/** Issue 12's targets, and issue 22's for the native engine (0.75× Knot, p99 ≤ 0.5 ms), checked against this run (never in unit tests). */
+const TARGETS = { ofKnot: 0.75, metricsCost: 0.05, p99Ms: 0.5, rssMiB: 150, jsonLoadSeconds: 1, yamlPeakMiB: 500 };
+/** The node:dgram engine before issue 22, README Speed (quiet machine, medians of six): no slower than this. */
+const DGRAM_BEFORE = { small: 0.39, large: 0.39 };
 
 function requireTools() {
   const missing = ['knotd', 'dnsperf', 'taskset'].filter((tool) => {
@@ -33,6 +35,12 @@ function requireTools() {
   });
   if (missing.length) {
     console.error(`bench: missing ${missing.join(', ')} on PATH (Debian: apt-get install -y knot dnsperf util-linux); nothing was run`);
+    process.exit(2);
+  }
+  try {
+    readFileSync(new URL('../build/Release/udp_engine.node', import.meta.url));
+  } catch {
+    console.error('bench: the native UDP engine is not built (npm run build:native; it needs g++, make and python3); nothing was run');
     process.exit(2);
   }
 }
@@ -115,11 +123,15 @@ function cpuTicks(pid) {
 /** The servers of one run; `args(port, set)` is the command after `taskset -c 0`. */
 const SERVERS = [
   { id: 'knot', label: 'Knot DNS', args: (port, set) => ['knotd', '-c', knotConfig(port, set)] },
-  { id: 'defaults', label: 'cluster-dns (CLI defaults: metrics on)', http: true, args: (port, set, httpPort) => [process.execPath, 'dist/main.js', '--zones', set.files.json, '--port', String(port), '--http', `127.0.0.1:${httpPort}`, '--upstream', 'none', '--log-level', 'silent', '--watch', 'false'] },
-  { id: 'http-off', label: 'cluster-dns --http off', args: (port, set) => [process.execPath, 'dist/main.js', '--zones', set.files.json, '--port', String(port), '--http', 'off', '--upstream', 'none', '--log-level', 'silent', '--watch', 'false'] },
+  // CLI defaults: --udp-engine auto, which is the native engine here (requireTools checks it is built).
+  { id: 'defaults', label: 'cluster-dns (CLI defaults: native engine, metrics on)', http: true, args: (port, set, httpPort) => [process.execPath, 'dist/main.js', '--zones', set.files.json, '--port', String(port), '--http', `127.0.0.1:${httpPort}`, '--upstream', 'none', '--log-level', 'silent', '--watch', 'false'] },
+  { id: 'dgram', label: 'cluster-dns --udp-engine dgram (metrics on)', http: true, args: (port, set, httpPort) => [process.execPath, 'dist/main.js', '--zones', set.files.json, '--port', String(port), '--http', `127.0.0.1:${httpPort}`, '--upstream', 'none', '--log-level', 'silent', '--watch', 'false', '--udp-engine', 'dgram'] },
+  { id: 'http-off', label: 'cluster-dns --http off (native engine)', args: (port, set) => [process.execPath, 'dist/main.js', '--zones', set.files.json, '--port', String(port), '--http', 'off', '--upstream', 'none', '--log-level', 'silent', '--watch', 'false'] },
   { id: 'baseline', label: 'dns2 createServer + Map', args: (port, set) => [process.execPath, 'bench/baseline-server.mjs', set.files.json, String(port)] },
   { id: 'ceiling', label: 'ceiling (node:dgram echo, no DNS)', args: (port, set) => [process.execPath, 'bench/ceiling-server.mjs', set.files.json, String(port)] },
+  { id: 'native-ceiling', label: 'ceiling (native engine echo, no DNS)', args: (port, set) => [process.execPath, 'bench/native-ceiling-server.mjs', set.files.json, String(port)] },
 ];
+const isCeiling = (id) => id === 'ceiling' || id === 'native-ceiling';
 
 let knotDir;
 function knotConfig(port, set) {
@@ -161,7 +173,7 @@ async function startServer(server, set, probe) {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${server.label} exited with ${child.exitCode}`);
     const r = await ask(port, probe.name, 'A', 200);
-    if (r && (server.id === 'ceiling' || r.answers === probe.ip)) break;
+    if (r && (isCeiling(server.id) || r.answers === probe.ip)) break;
     await new Promise((res) => setTimeout(res, 20));
   }
   return { child, port, pid: child.pid, loadSeconds: (performance.now() - started) / 1000 };
@@ -261,7 +273,7 @@ async function main() {
             if (rep % 2 === 0) mixes.reverse();
             for (const [mixName, mix] of mixes) {
               console.log(`${size} ${mixName} rep ${rep}/${REPS}: ${server.label}…`);
-              const reference = server.id === 'ceiling' ? null : server.id === 'knot' ? undefined : knotAnswers[mixName];
+              const reference = isCeiling(server.id) ? null : server.id === 'knot' ? undefined : knotAnswers[mixName];
               const m = await measure(s, mix, reference);
               if (server.id === 'knot') knotAnswers[mixName] = m.answers;
               delete m.answers;
@@ -320,7 +332,10 @@ async function main() {
   for (const r of defaults) target(`QPS per core ≥ ${TARGETS.ofKnot}× Knot (${r.size}, ${r.mix})`, r.ofKnot >= TARGETS.ofKnot, `${f(r.ofKnot, 2)}×`);
   for (const r of defaults) target(`metrics cost ≤ ${TARGETS.metricsCost * 100} % vs --http off (${r.size}, ${r.mix})`, r.metricsCost <= TARGETS.metricsCost, `${f(r.metricsCost * 100, 1)} %`);
   for (const r of defaults) target(`p99 at ${LATENCY_QPS} QPS ≤ ${TARGETS.p99Ms} ms (${r.size}, ${r.mix})`, r.p99 <= TARGETS.p99Ms, `${f(r.p99, 3)} ms`);
-  const ours = rows.filter((r) => r.server === 'defaults' || r.server === 'http-off');
+  for (const r of rows.filter((x) => x.server === 'dgram')) {
+    target(`node:dgram engine no slower than before (≥ ${DGRAM_BEFORE[r.size]}× Knot, ${r.size}, ${r.mix})`, r.ofKnot >= DGRAM_BEFORE[r.size], `${f(r.ofKnot, 2)}×`);
+  }
+  const ours = rows.filter((r) => r.server === 'defaults' || r.server === 'http-off' || r.server === 'dgram');
   target('0 lost (cluster-dns, every run)', ours.every((r) => r.lost === 0), `${ours.reduce((a, r) => a + r.lost, 0)} lost`);
   target('all sampled answers correct and equal to Knot\'s', ours.every((r) => r.wrong === 0), `${ours.reduce((a, r) => a + r.wrong, 0)} wrong of ${ours.reduce((a, r) => a + r.checked, 0)}`);
   for (const l of loads.filter((l) => l.size === 'large' && (l.format === 'json' || l.format === 'yaml'))) {
@@ -340,7 +355,7 @@ async function main() {
     '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.size} | ${r.mix} | ${r.label} | ${k(r.qpsPerCore)} (${k(r.qpsPerCoreRange[0])}–${k(r.qpsPerCoreRange[1])}) | ${r.server === 'knot' ? '1' : `${f(r.ofKnot, 2)}×`} | ${r.metricsCost !== undefined ? `${f(r.metricsCost * 100, 1)} %` : ''} | ${f(r.p99, 3)} | ${r.lost} | ${r.server === 'ceiling' ? '' : `${r.wrong} / ${r.checked}`} | ${f(r.rssMiB)} |`,
+        `| ${r.size} | ${r.mix} | ${r.label} | ${k(r.qpsPerCore)} (${k(r.qpsPerCoreRange[0])}–${k(r.qpsPerCoreRange[1])}) | ${r.server === 'knot' ? '1' : `${f(r.ofKnot, 2)}×`} | ${r.metricsCost !== undefined ? `${f(r.metricsCost * 100, 1)} %` : ''} | ${f(r.p99, 3)} | ${r.lost} | ${isCeiling(r.server) ? '' : `${r.wrong} / ${r.checked}`} | ${f(r.rssMiB)} |`,
     ),
   ];
   const loadTable = [
@@ -348,7 +363,7 @@ async function main() {
     '| --- | --- | ---: | ---: | ---: |',
     ...loads.map((l) => `| ${l.size} | ${l.format} | ${f(l.loadSeconds, 2)} | ${f(l.rssMiB)} | ${f(l.peakMiB)} |`),
   ];
-  const targetLines = ['Targets (issue 12):', '', ...targets.map((t) => `- ${t.met ? 'met' : '**not met**'}: ${t.what} — ${t.detail}`)];
+  const targetLines = ['Targets (issues 12 and 22):', '', ...targets.map((t) => `- ${t.met ? 'met' : '**not met**'}: ${t.what} — ${t.detail}`)];
   const readme = [header, '', ...table, '', ...loadTable, '', ...targetLines].join('\n');
   console.log(`\n${readme}`);
   mkdirSync(RESULTS, { recursive: true });

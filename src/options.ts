@@ -121,8 +121,13 @@ export interface DnsServerOptions {
    * else `127.0.0.1` (a laptop's ingress controller is usually port-mapped there).
    */
   readonly ingressAddress?: string | readonly string[];
+  /**
+   * What reads and answers UDP: `native` (the recvmmsg/sendmmsg addon, Linux, built at install),
+   * `dgram` (node:dgram), or `auto`: native where the addon loaded, else node:dgram with one info
+   * line saying why. Default `auto`. TCP is node:net either way (docs/udp-engine.md).
+   */
+  readonly udpEngine?: 'auto' | 'native' | 'dgram';
 }
-
 
 export const DEFAULT_SERVICE_CIDRS: readonly string[] = ['10.96.0.0/12', 'fd00:10:96::/108'];
 export const DEFAULT_POD_CIDRS: readonly string[] = ['10.244.0.0/16', 'fd00:10:244::/56'];
@@ -248,6 +253,7 @@ export const OPTION_SPECS = {
     if (canonical.some((a) => a === undefined)) return INVALID;
     return new Set(canonical.map((a) => isIP(a!))).size === canonical.length ? (canonical as string[]) : INVALID;
   }),
+  udpEngine: oneOf(['auto', 'native', 'dgram'] as const, 'auto'),
 } satisfies { readonly [K in keyof DnsServerOptions]-?: OptionSpec<unknown> };
 
 /** Accepted by `createDnsServer` beyond DnsServerOptions (the embedding hooks); checked, not resolved. */

@@ -29,6 +29,7 @@ import { EXPLAIN_TYPES, explainName, explainType } from './resolver/explain.js';
 import { decodeQuery } from './wire/query-decoder.js';
 import { encodeResponse, encodeVerdict } from './wire/answer-encoder.js';
 import { createDnsListeners, type DnsListeners, type ListenerMeta, type SocketSharing } from './transport/dns-listeners.js';
+import { chooseUdpEngine, loadNativeUdpAddon, type NativeUdpStats } from './transport/native-addon.js';
 
 export type { Registration, RegistrationInput, RegistrationRef } from './sources/registrations-source.js';
 
@@ -83,6 +84,8 @@ export interface DnsServer {
   registry(): Registry | undefined;
   /** Forwarding cache counters, undefined when forwarding is off. */
   cacheStats(): { hits: number; misses: number; size: number } | undefined;
+  /** The native UDP engine's counters (batches, datagrams, queued, overflow…), undefined on node:dgram or before start. */
+  udpStats(): NativeUdpStats | undefined;
   readonly addresses: ServerAddresses | undefined;
 }
 
@@ -347,6 +350,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
           render: async () => {
             if (role.kind === 'primary') await role.gather(metrics);
             metrics.setCache(replyCache?.stats());
+            metrics.setUdpStats(listeners?.udpStats());
             return metrics.render();
           },
         },
@@ -432,8 +436,13 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
         await startHttp();
         await startProbes();
         try {
+          const udp = chooseUdpEngine(options.udpEngine);
+          if (udp.unavailable) throw new ClusterDnsError('BIND_FAILED', `cannot use --udp-engine native: ${udp.unavailable}`);
+          if (udp.fallback && role.kind !== 'worker') log.info({ udpEngine: 'dgram', reason: udp.fallback }, 'UDP on node:dgram: the native engine is not available');
+          const nativeUdp = udp.engine === 'native' ? loadNativeUdpAddon() : undefined;
           listeners = role.kind === 'primary' ? await role.serveDns() : await createDnsListeners({
             ...(role.kind === 'worker' ? { sharing: role.sharing } : {}),
+            ...(nativeUdp && 'addon' in nativeUdp ? { nativeUdp: nativeUdp.addon } : {}),
             host: options.host,
             port: options.port,
             handler: handle,
@@ -455,6 +464,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
           throw new ClusterDnsError('BIND_FAILED', `cannot listen on ${options.host}:${options.port}: ${reason}`, { cause: error });
         }
         const bound: ServerAddresses = listeners.addresses;
+        metrics?.setUdpEngine(listeners.udpEngine);
         if (options.upstream !== 'none') rejectSelfUpstream(options.upstream, [{ address: options.host, port: bound.udp.port }]);
         addresses = bound;
         if (role.kind === 'worker') return bound; // the primary sends the registry and says "listening"
@@ -470,7 +480,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
         await publisher.published();
         if (role.kind === 'primary') await role.settled();
         const upstreams = options.upstream === 'none' ? 'none' : options.upstream.map((u) => (u.address.includes(':') ? `[${u.address}]:${u.port}` : `${u.address}:${u.port}`));
-        log.info({ udp: bound.udp, tcp: bound.tcp, http: http?.address, ...(probes ? { probes: probes.address } : {}), zone: options.clusterDomain, upstreams, ...registryRef.current()?.counts }, 'listening');
+        log.info({ udp: bound.udp, tcp: bound.tcp, udpEngine: listeners.udpEngine, http: http?.address, ...(probes ? { probes: probes.address } : {}), zone: options.clusterDomain, upstreams, ...registryRef.current()?.counts }, 'listening');
         return bound;
       } catch (error) {
         await closeEverything(0);
@@ -500,6 +510,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     registrations: () => registrations.list(),
     registry: () => registryRef.current(),
     cacheStats: () => replyCache?.stats(),
+    udpStats: () => listeners?.udpStats(),
     ready,
     get addresses() {
       return addresses;

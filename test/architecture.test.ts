@@ -119,7 +119,7 @@ describe('architecture: who may import what (docs/architecture.md)', () => {
   it('workers/ (the --workers process plumbing) builds on server.ts and is used by main.ts alone', () => {
     const allowedIn = (e: Edge) =>
       e.to.startsWith('workers/') ||
-      ['server.ts', 'options.ts', 'errors.ts', 'log.ts', 'registry/registry-ref.ts', 'registry/registry.ts', 'http/metrics.ts', 'transport/dns-listeners.ts'].includes(e.to) ||
+      ['server.ts', 'options.ts', 'errors.ts', 'log.ts', 'registry/registry-ref.ts', 'registry/registry.ts', 'http/metrics.ts', 'transport/dns-listeners.ts', 'transport/native-addon.ts'].includes(e.to) ||
       !ours(e);
     expect(violations(edges.filter((e) => e.from.startsWith('workers/') && !allowedIn(e)))).toEqual([]);
     // Only the primary (and its worker entry) use node:cluster; transports stay process-agnostic.
@@ -149,7 +149,9 @@ describe('architecture: who may import what (docs/architecture.md)', () => {
         layer(e.from) !== layer(e.to) &&
         !['server.ts'].includes(e.from) &&
         // A --workers worker counts queries into its own metrics for the primary to add up.
-        !(e.from === 'workers/worker-process.ts' && e.to === 'http/metrics.ts'),
+        !(e.from === 'workers/worker-process.ts' && e.to === 'http/metrics.ts') &&
+        // The primary asks which UDP engine its workers will run (they bind their own sockets with the native one).
+        !(e.from === 'workers/primary.ts' && e.to === 'transport/native-addon.ts'),
     );
     expect(violations(crossing)).toEqual([]);
     const publisherUsers = edges.filter((e) => e.to === 'registry/publisher.ts' && !e.typeOnly && !e.from.startsWith('registry/'));

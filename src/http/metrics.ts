@@ -104,6 +104,10 @@ export interface ServerMetrics extends QueryCounter {
   observeReload(result: 'success' | 'failure'): void;
   setRegistry(counts: { namespaces: number; services: number; endpoints: number; pods: number }): void;
   setCache(stats: { hits: number; misses: number; size: number } | undefined): void;
+  /** Which engine answers UDP: `cluster_dns_udp_engine_info{engine}` is 1 for it. */
+  setUdpEngine(engine: 'native' | 'dgram'): void;
+  /** The native engine's counters, caught up at scrape time as setCache (undefined on node:dgram). */
+  setUdpStats(stats: { batches: number; datagrams: number; overflow: number } | undefined): void;
   /**
    * Registers a counter for events off the query path (reload failures, watch restarts, …). The
    * name follows `cluster_dns_<subsystem>_<what>_total`; registering a name twice returns the first.
@@ -250,6 +254,11 @@ export function createServerMetrics(serverLabel: string, zone: string, options: 
   const forwardResponses = new Counter({ name: 'coredns_forward_responses_total', help: 'Counter of responses received per upstream.', labelNames: ['to', 'rcode'], registers: [summed] });
   const forwardDuration = new Histogram({ name: 'coredns_forward_request_duration_seconds', help: 'Histogram of the time each request took.', labelNames: ['to', 'rcode'], buckets: [0.00025, 0.001, 0.004, 0.016, 0.064, 0.256, 1.024, 4.096], registers: [summed] });
   const limits = new Counter({ name: 'cluster_dns_limits_hit_total', help: 'Times a resource limit was hit, by kind.', labelNames: ['kind'], registers: [summed] });
+  const udpEngine = new Gauge({ name: 'cluster_dns_udp_engine_info', help: 'The engine that answers UDP (1 for it): native (recvmmsg/sendmmsg) or dgram (node:dgram).', labelNames: ['engine'], registers: [registry] });
+  const udpBatches = new Counter({ name: 'cluster_dns_udp_batches_total', help: 'Wake-ups of the native UDP engine that read datagrams (recvmmsg calls that returned some).', registers: [summed] });
+  const udpDatagrams = new Counter({ name: 'cluster_dns_udp_batched_datagrams_total', help: 'Datagrams the native UDP engine read; divided by the batches, the mean batch size.', registers: [summed] });
+  const udpOverflow = new Counter({ name: 'cluster_dns_udp_send_queue_overflow_total', help: 'UDP replies dropped because the send buffer was full (EAGAIN) and the native engine queue too.', registers: [summed] });
+  let reportedUdp = { batches: 0, datagrams: 0, overflow: 0 };
   const objects = new Gauge({ name: 'cluster_dns_registry_objects', help: 'Objects in the registry now, by kind.', labelNames: ['kind'], registers: [registry] });
   const reloads = new Counter({ name: 'cluster_dns_registry_reloads_total', help: 'Registry rebuilds, by result.', labelNames: ['result'], registers: [registry] });
   const lastReload = new Gauge({ name: 'cluster_dns_registry_last_reload_timestamp_seconds', help: 'When the registry was last rebuilt successfully (Unix time).', registers: [registry] });
@@ -367,6 +376,17 @@ export function createServerMetrics(serverLabel: string, zone: string, options: 
       reportedHits = stats.hits;
       reportedMisses = stats.misses;
       cacheEntries.labels(serverLabel, 'success', '.', '').set(stats.size);
+    },
+    setUdpEngine(engine) {
+      udpEngine.reset();
+      udpEngine.labels(engine).set(1);
+    },
+    setUdpStats(stats) {
+      if (!stats) return;
+      udpBatches.inc(stats.batches - reportedUdp.batches);
+      udpDatagrams.inc(stats.datagrams - reportedUdp.datagrams);
+      udpOverflow.inc(stats.overflow - reportedUdp.overflow);
+      reportedUdp = { batches: stats.batches, datagrams: stats.datagrams, overflow: stats.overflow };
     },
     counter(name, help, labelNames = []) {
       let existing = extraCounters.get(name);

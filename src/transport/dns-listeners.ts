@@ -8,6 +8,8 @@ import { createSocket, type Socket as UdpSocket, type SocketOptions } from 'node
 import { lookup as dnsLookup } from 'node:dns';
 import { createServer, isIP, isIPv6, type Server, type Socket } from 'node:net';
 import { MAX_FRAME, TcpFrameDecoder, frameMessage } from '../wire/tcp-framing.js';
+import type { NativeUdpAddon, NativeUdpStats, UdpEngine } from './native-addon.js';
+import { bindNativeUdp, type NativeUdpSocket } from './native-udp.js';
 
 export interface ListenerMeta {
   readonly transport: 'udp' | 'tcp';
@@ -67,6 +69,11 @@ export interface ListenerOptions extends ListenerLimits {
   readonly onLimit?: (kind: LimitKind) => void;
   /** How the port is shared with other processes serving it (`--workers`); default: not shared. */
   readonly sharing?: SocketSharing;
+  /**
+   * The native engine's addon (native-addon.ts): UDP is read and answered in batches through it
+   * (recvmmsg/sendmmsg) instead of node:dgram. Default: node:dgram. TCP is node:net either way.
+   */
+  readonly nativeUdp?: NativeUdpAddon;
 }
 
 /**
@@ -92,6 +99,10 @@ export interface DnsListeners {
   close(graceMs?: number): Promise<void>;
   /** Open TCP connections right now. */
   tcpConnections(): number;
+  /** Which engine reads UDP. */
+  readonly udpEngine: UdpEngine;
+  /** The native engine's counters (undefined on node:dgram). */
+  udpStats(): NativeUdpStats | undefined;
 }
 
 /** With port 0, UDP picks a port and TCP must get the same one; another process may hold it on TCP. */
@@ -101,19 +112,29 @@ const BIND_ATTEMPTS = 10;
 export async function createDnsListeners(options: ListenerOptions): Promise<DnsListeners> {
   const attempts = options.port === 0 ? BIND_ATTEMPTS : 1;
   for (let attempt = 1; ; attempt++) {
-    const udp = await bindUdp(options.host, options.port, options.sharing);
+    const udp = options.nativeUdp ? bindNative(options.nativeUdp, options.host, options.port, options.sharing) : await bindUdp(options.host, options.port, options.sharing);
     const port = udp.address().port;
     try {
       const tcp = await bindTcp(options.host, port, options.sharing);
       return serve(udp, tcp, options);
     } catch (error) {
-      await new Promise<void>((resolve) => udp.close(() => resolve()));
+      if ('serve' in udp) await udp.close();
+      else await new Promise<void>((resolve) => udp.close(() => resolve()));
       if (attempt >= attempts || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     }
   }
 }
 
 const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The native engine's socket, with the same buffer sizes. Under --workers it always sets
+ * SO_REUSEPORT, so each worker has its own socket on Node 20 too, where node:cluster would
+ * otherwise share one handle (the kernel spreads datagrams by a hash of the 4-tuple).
+ */
+function bindNative(addon: NativeUdpAddon, host: string, port: number, sharing: SocketSharing | undefined): NativeUdpSocket {
+  return bindNativeUdp(addon, host, port, sharing !== undefined, UDP_BUFFER_BYTES);
+}
 
 function bindUdp(host: string, port: number, sharing: SocketSharing | undefined): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
@@ -350,7 +371,35 @@ function serveTcp(socket: Socket, ctx: TcpContext): TcpConnection {
   };
 }
 
-function serve(udp: UdpSocket, tcp: Server, options: ListenerOptions): DnsListeners {
+/** node:dgram: one 'message' callback per datagram, one send per reply. */
+function serveDgram(udp: UdpSocket, handler: PacketHandler, onError: (error: unknown, meta: { transport: 'udp' | 'tcp' }) => void, open: () => boolean): void {
+  const udpMetaBase = { transport: 'udp' } as const;
+  udp.on('message', (packet, rinfo) => {
+    const meta: ListenerMeta = { transport: 'udp', client: { address: rinfo.address, port: rinfo.port } };
+    let reply: ReturnType<PacketHandler>;
+    try {
+      reply = handler(packet, meta);
+    } catch (error) {
+      onError(error, meta);
+      return;
+    }
+    if (reply === undefined) return;
+    if (reply instanceof Uint8Array) {
+      if (open()) udp.send(reply, rinfo.port, rinfo.address);
+      return;
+    }
+    reply.then(
+      (bytes) => {
+        if (bytes && open()) udp.send(bytes, rinfo.port, rinfo.address);
+      },
+      (error: unknown) => onError(error, meta),
+    );
+  });
+  // Send failures (no callback given) and ICMP errors arrive here; the socket stays usable.
+  udp.on('error', (error) => onError(error, udpMetaBase));
+}
+
+function serve(udp: UdpSocket | NativeUdpSocket, tcp: Server, options: ListenerOptions): DnsListeners {
   const onError = options.onError ?? (() => {});
   const onLimit = options.onLimit ?? (() => {});
   const handler = options.handler;
@@ -424,30 +473,8 @@ function serve(udp: UdpSocket, tcp: Server, options: ListenerOptions): DnsListen
   };
 
   // UDP, the hot path: one datagram, one reply to the sender. A failing handler loses that query only.
-  const udpMetaBase = { transport: 'udp' } as const;
-  udp.on('message', (packet, rinfo) => {
-    const meta: ListenerMeta = { transport: 'udp', client: { address: rinfo.address, port: rinfo.port } };
-    let reply: ReturnType<PacketHandler>;
-    try {
-      reply = handler(packet, meta);
-    } catch (error) {
-      onError(error, meta);
-      return;
-    }
-    if (reply === undefined) return;
-    if (reply instanceof Uint8Array) {
-      if (open) udp.send(reply, rinfo.port, rinfo.address);
-      return;
-    }
-    reply.then(
-      (bytes) => {
-        if (bytes && open) udp.send(bytes, rinfo.port, rinfo.address);
-      },
-      (error: unknown) => onError(error, meta),
-    );
-  });
-  // Send failures (no callback given) and ICMP errors arrive here; the socket stays usable.
-  udp.on('error', (error) => onError(error, udpMetaBase));
+  if ('serve' in udp) udp.serve(handler, onError);
+  else serveDgram(udp, handler, onError, () => open);
 
   tcp.on('connection', (socket) => {
     if (open && connections.size >= maxConnections) {
@@ -480,6 +507,7 @@ function serve(udp: UdpSocket, tcp: Server, options: ListenerOptions): DnsListen
   tcp.on('error', (error) => onError(error, { transport: 'tcp' }));
 
   const udpAddress = udp.address();
+  const native = 'serve' in udp ? udp : undefined;
   const tcpAddress = tcp.address() as { address: string; family: string; port: number };
   const bound = (a: { address: string; family: string; port: number }): BoundAddress => ({
     address: a.address,
@@ -490,11 +518,13 @@ function serve(udp: UdpSocket, tcp: Server, options: ListenerOptions): DnsListen
   return {
     addresses: { udp: bound(udpAddress), tcp: bound(tcpAddress) },
     tcpConnections: () => connections.size,
+    udpEngine: native ? 'native' : 'dgram',
+    udpStats: () => native?.stats(),
     close(graceMs = 0) {
       closing ??= (async () => {
         open = false;
         const tcpClosed = new Promise<void>((resolve) => tcp.close(() => resolve()));
-        const udpClosed = new Promise<void>((resolve) => udp.close(() => resolve()));
+        const udpClosed = native ? native.close() : new Promise<void>((resolve) => (udp as UdpSocket).close(() => resolve()));
         for (const connection of connections.values()) connection.stopReading();
         if (graceMs > 0 && ctx.pending.size > 0) {
           let timer: NodeJS.Timeout | undefined;

@@ -14,6 +14,7 @@ import { resolveOptions } from '../options.js';
 import type { Registry } from '../registry/registry.js';
 import { createRoleServer, type CreateDnsServerOptions, type DnsServer, type ServerAddresses } from '../server.js';
 import type { DnsListeners, SocketSharing } from '../transport/dns-listeners.js';
+import { chooseUdpEngine } from '../transport/native-addon.js';
 import { bytesFor, chunkIds, encodeSnapshot, type EncodedSnapshot } from './snapshot-transfer.js';
 import { assertPortFree, detectSocketSharing } from './socket-sharing.js';
 import { newestOnly } from './newest-only.js';
@@ -275,8 +276,12 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
     kind: 'primary',
     async serveDns(): Promise<DnsListeners> {
       sharing = await detectSocketSharing(options.host);
+      // The native engine gives every worker its own SO_REUSEPORT socket, on Node 20 too (the
+      // workers choose as this process does: the same addon on the same machine).
+      const udpEngine = chooseUdpEngine(options.udpEngine).engine;
+      const ownSockets = sharing === 'reuse-port' || udpEngine === 'native';
       try {
-        if (sharing === 'reuse-port' && options.port !== 0) await assertPortFree(options.host, options.port);
+        if (ownSockets && options.port !== 0) await assertPortFree(options.host, options.port);
       } catch (error) {
         const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : (error as Error).message;
         throw new ClusterDnsError('BIND_FAILED', `cannot listen on ${options.host}:${options.port}: ${reason}`, { cause: error });
@@ -286,18 +291,20 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
         // by number, with the cluster's shared UDP handle by the same key (the port asked for).
         const first = await listening(slots[0]!);
         addresses = first;
-        if (sharing === 'reuse-port') bindPort = first.udp.port;
+        if (ownSockets) bindPort = first.udp.port;
         await Promise.all(slots.slice(1).map((slot) => listening(slot)));
       } catch (error) {
         await stopWorkers();
         throw error;
       }
-      log.info({ workers: count, sharing, pids: slots.map((s) => s.worker?.process.pid) }, 'workers listening');
+      log.info({ workers: count, sharing, udpEngine, pids: slots.map((s) => s.worker?.process.pid) }, 'workers listening');
       const bound = addresses;
       return {
         addresses: bound,
         close: () => stopWorkers(),
         tcpConnections: () => 0,
+        udpEngine,
+        udpStats: () => undefined,
       };
     },
     ready: () => generation > 0 && slots.every((s) => s.worker !== undefined && s.listening && s.acked >= generation),

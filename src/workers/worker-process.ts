@@ -91,6 +91,7 @@ const takeSnapshot = newestOnly(async (current: Extract<ToWorker, { type: 'snaps
 async function report(id: number): Promise<void> {
   if (!metrics || !server) return; // the primary asks only when its HTTP is on
   metrics.setCache(server.cacheStats());
+  metrics.setUdpStats(server.udpStats());
   send({ type: 'report', id, report: await metrics.peerReport() });
 }
 

@@ -3,6 +3,12 @@ import { connect, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDnsListeners, type DnsListeners, type LimitKind, type ListenerMeta, type ListenerOptions, type PacketHandler } from '../../../src/transport/dns-listeners.js';
 import { sendUdp } from '../../helpers/dns-client.js';
+import { loadNativeUdpAddon } from '../../../src/transport/native-addon.js';
+import { UDP_ENGINE } from '../../helpers/udp-engine.js';
+
+/** The UDP engine of this project (vitest.config.ts): the native one unless it is `dgram` or not built. */
+const loaded = loadNativeUdpAddon();
+const engine = UDP_ENGINE !== 'dgram' && 'addon' in loaded ? { nativeUdp: loaded.addon } : {};
 
 /**
  * The test handler reads its orders from the packet: byte 0 is a delay in units of 10 ms (0: answer
@@ -52,6 +58,7 @@ async function start(options: Partial<ListenerOptions> & { replyBytes?: number }
   const errors: unknown[] = [];
   const limits: LimitKind[] = [];
   const listeners = await createDnsListeners({
+    ...engine,
     host: '127.0.0.1',
     port: 0,
     handler: echoHandler(seen, options.replyBytes),
@@ -136,6 +143,16 @@ describe('UDP', () => {
     expect(await sendUdp(port, Buffer.from([0xff, 3]), '127.0.0.1', 300)).toBeUndefined();
     expect(await sendUdp(port, Buffer.from([0, 4]))).toEqual(Buffer.from([0x80, 4]));
     expect(errors.map((e) => (e as Error).message)).toEqual(['handler failed', 'handler rejected']);
+  });
+
+  it('sends replies of every size a datagram holds, synchronous and late (the native engine sends those past its 4 KiB batch slot one by one)', async () => {
+    for (const replyBytes of [4096, 4097, 9000, 65507]) {
+      const { port } = await start({ replyBytes });
+      for (const order of [0, 1]) {
+        const reply = await sendUdp(port, Buffer.from([order, 9]));
+        expect({ replyBytes, order, length: reply?.length, head: [...(reply ?? Buffer.alloc(0)).subarray(0, 2)] }).toEqual({ replyBytes, order, length: replyBytes, head: [0x80 | order, 9] });
+      }
+    }
   });
 });
 
@@ -355,8 +372,9 @@ describe('close', () => {
     open.splice(open.indexOf(listeners), 1);
     await client.closed;
     expect(await settledHandleCount()).toBe(before);
-    const again = await createDnsListeners({ host: '127.0.0.1', port, handler: () => undefined });
+    const again = await createDnsListeners({ ...engine, host: '127.0.0.1', port, handler: () => undefined });
     expect(again.addresses.udp.port).toBe(port);
+    expect(again.udpEngine).toBe('nativeUdp' in engine ? 'native' : 'dgram');
     await again.close();
   });
 
@@ -391,7 +409,7 @@ describe('close', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
     const before = await settledHandleCount();
-    await expect(createDnsListeners({ host: '127.0.0.1', port, handler: () => undefined })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(createDnsListeners({ ...engine, host: '127.0.0.1', port, handler: () => undefined })).rejects.toMatchObject({ code: 'EADDRINUSE' });
     expect(await settledHandleCount()).toBe(before);
     await new Promise((resolve) => blocker.close(resolve));
   });
