@@ -182,7 +182,7 @@ describe('pretty lines are short; debug shows the diff', () => {
     const loaded = log.split('\n').find((l) => l.includes('registry: registry loaded'))!;
     expect(loaded).toMatch(/ servicesAdded=\d+ /);
     expect(loaded.replace(/^\[[^\]]*\]/, '')).not.toMatch(/[[{]/);
-    expect(log).toMatch(/server: listening udp=127\.0\.0\.1:\d+ tcp=127\.0\.0\.1:\d+ zone=cluster\.local upstreams=none /);
+    expect(log).toMatch(/server: listening udp=127\.0\.0\.1:\d+ tcp=127\.0\.0\.1:\d+ udpEngine=(native|dgram) zone=cluster\.local upstreams=none /);
   });
 
   it('debug: every field on its own line, the added services listed', async () => {

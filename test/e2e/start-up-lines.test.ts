@@ -42,9 +42,9 @@ describe('start-up and SIGHUP lines', () => {
       // eslint-disable-next-line no-control-regex
       const lines = () => stderr.replace(/\u001b\[\d+m/g, '').split('\n').filter(Boolean);
       const workers = await pollUntil(() => lines().find((l) => l.includes('workers listening')));
-      expect(workers).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: workers: workers listening workers=2 sharing=\S+ pids=\d+,\d+$/);
+      expect(workers).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: workers: workers listening workers=2 sharing=\S+ udpEngine=(native|dgram) pids=\d+,\d+$/);
       expect(lines().find((l) => l.includes(' listening udp='))).toMatch(
-        /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: server: listening udp=127\.0\.0\.1:\d+ tcp=127\.0\.0\.1:\d+ http=127\.0\.0\.1:\d+ zone=cluster\.local upstreams=192\.0\.2\.1:53 namespaces=5 services=8 endpoints=10 pods=7$/,
+        /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: server: listening udp=127\.0\.0\.1:\d+ tcp=127\.0\.0\.1:\d+ udpEngine=(native|dgram) http=127\.0\.0\.1:\d+ zone=cluster\.local upstreams=192\.0\.2\.1:53 namespaces=5 services=8 endpoints=10 pods=7$/,
       );
       expect(lines().filter((l) => l.includes('{'))).toEqual([]);
     } finally {
