@@ -400,6 +400,7 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
       if (diagnostics.length > 0) keyDiagnostics.set(key, diagnostics);
       else keyDiagnostics.delete(key);
       const old = parts.get(key);
+      if (!old && !part) continue; // endpoints of a service nobody defines
       if (old && part && old.summary.kind === part.summary.kind && old.summary.fingerprint === part.summary.fingerprint) continue; // same names: keep the old part and its memo
       if (old) {
         for (const name of old.nodes.keys()) if (!part?.nodes.has(name)) names.delete(name);

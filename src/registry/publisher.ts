@@ -88,13 +88,15 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
   const now = options.now ?? Date.now;
   const coalesceMs = options.coalesceMs ?? 10;
   const states = new Map<string, SourceState>();
-  const live = createLiveRegistry({
-    clusterDomain: options.clusterDomain,
-    ttl: options.ttl,
-    precedence,
-    ...(options.serviceCidrs ? { serviceCidrs: options.serviceCidrs } : {}),
-    ...(options.podCidrs ? { podCidrs: options.podCidrs } : {}),
-  });
+  const createLive = () =>
+    createLiveRegistry({
+      clusterDomain: options.clusterDomain,
+      ttl: options.ttl,
+      precedence,
+      ...(options.serviceCidrs ? { serviceCidrs: options.serviceCidrs } : {}),
+      ...(options.podCidrs ? { podCidrs: options.podCidrs } : {}),
+    });
+  let live = createLive();
   /** Keys pushed since the last batch began, in push order (`source\0key`). */
   const pending = new Map<string, { source: string; key: ObjectKey }>();
   let changeSeq = 0;
@@ -153,6 +155,9 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
       builtSeq = seq;
     } catch (error) {
       options.log?.error({ err: error }, 'registry update failed; the last good registry keeps serving');
+      // The live registry may hold half of that batch: start a fresh one from every object next time.
+      live = createLive();
+      for (const state of states.values()) for (const key of state.objects.keys()) mark(state.source.id, key);
     } finally {
       building = false;
     }
