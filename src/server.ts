@@ -273,7 +273,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     }
   }
 
-  // Sources push keyed objects into one publisher, which builds and swaps whole snapshots.
+  // Sources push keyed objects into one publisher, which applies each batch of them per object.
   const registryLog = baseLog.child({ component: 'registry' });
   const publisher = createPublisher(registryRef, {
     clusterDomain: options.clusterDomain,
@@ -282,6 +282,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     podCidrs: options.podCidrs,
     now,
     log: registryLog,
+    onApplied: (batch) => metrics?.observeRegistryApply(batch.changes, batch.seconds),
     onPublish: (registry) => {
       metrics?.observeReload('success');
       metrics?.setRegistry(registry.counts);
