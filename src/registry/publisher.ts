@@ -11,6 +11,7 @@ import { formatDiagnostic, type Diagnostic } from './diagnostics.js';
 import { createLiveRegistry, type AppliedDelta, type ObjectChange } from './live-registry.js';
 import type { RegistryInput } from './model.js';
 import type { Registry } from './registry.js';
+import { diffRegistries, type RegistryDiff } from './registry-diff.js';
 import type { MutableRegistryRef } from './registry-ref.js';
 import type { ObjectKey, RegistryLog, RegistrySink, RegistrySource, SourceEntry } from './registry-source.js';
 
@@ -183,6 +184,7 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
     const delta = await runInSlices(live.applySteps(batch));
     let registry: Registry;
     let diagnostics: readonly Diagnostic[];
+    let diff: RegistryDiff | undefined;
     if (delta) {
       registry = live.publish(lastSerial);
       diagnostics = live.diagnostics();
@@ -197,6 +199,8 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
       });
       registry = built.registry;
       diagnostics = built.diagnostics;
+      // Built whole, so a whole diff costs no more than the build did.
+      diff = diffRegistries(ref.current(), registry);
     }
     ref.swap(registry);
     builds++;
@@ -208,13 +212,15 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
       if (!seen.has(text)) options.log?.warn({ file: d.file, line: d.line, field: d.field }, text);
     }
     const seconds = (performance.now() - started) / 1000;
-    logBatch(reason, registry, delta, events, batch.length, seconds);
+    logBatch(reason, registry, delta ?? diff, events, batch.length, seconds);
     options.onApplied?.({ changes: perSource, seconds, mode: delta ? 'incremental' : 'whole' });
     options.onPublish?.(registry);
   }
 
-  function logBatch(reason: 'load' | 'update', registry: Registry, delta: AppliedDelta | undefined, events: number, objects: number, seconds: number): void {
+  function logBatch(reason: 'load' | 'update', registry: Registry, change: AppliedDelta | RegistryDiff | undefined, events: number, objects: number, seconds: number): void {
     const c = registry.counts;
+    const delta = change && 'names' in change ? change : undefined;
+    const diff = change && !('names' in change) ? change : undefined;
     options.log?.info(
       {
         reason,
@@ -237,6 +243,14 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
               ...(delta.reallocated ? { reallocated: true } : {}),
             }
           : {}),
+        ...(diff
+          ? {
+              servicesAdded: diff.servicesAdded.length,
+              servicesRemoved: diff.servicesRemoved.length,
+              servicesChanged: diff.servicesChanged.length,
+              endpointsDelta: diff.endpointsAfter - diff.endpointsBefore,
+            }
+          : {}),
         ...(registry.derived.allocatedClusterIps.size ? { clusterIpsAllocated: registry.derived.allocatedClusterIps.size } : {}),
         ...(registry.derived.simulatedPods ? { simulatedPods: registry.derived.simulatedPods } : {}),
       },
@@ -251,6 +265,12 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
           names: delta.names.slice(0, 20),
         },
         'registry names changed (first 20 of each)',
+      );
+    }
+    if (diff && diff.servicesAdded.length + diff.servicesRemoved.length + diff.servicesChanged.length > 0) {
+      options.log?.debug(
+        { servicesAdded: diff.servicesAdded.slice(0, 20), servicesRemoved: diff.servicesRemoved.slice(0, 20), servicesChanged: diff.servicesChanged.slice(0, 20) },
+        'registry diff (first 20 of each)',
       );
     }
   }
