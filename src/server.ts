@@ -1,5 +1,6 @@
 /** The composition root: loads the registry, builds the resolver, binds UDP and TCP, starts and stops. */
 import type { Registry } from './registry/registry.js';
+import type { RegistryDelta } from './registry/registry-delta.js';
 import { createRegistryRef, type MutableRegistryRef } from './registry/registry-ref.js';
 import { createPublisher } from './registry/publisher.js';
 import { createKubernetesSource } from './kubernetes/kubernetes-source.js';
@@ -107,7 +108,8 @@ export type ServerRole =
       /** Resolves once every live worker has acknowledged the latest snapshot. */
       settled(): Promise<void>;
       /** A snapshot was published here: send it to the workers. */
-      publish(registry: Registry): void;
+      /** `delta`: what the batch changed (absent for a registry built whole): sent to workers instead of a snapshot. */
+      publish(registry: Registry, delta?: RegistryDelta): void;
       /** Before /metrics renders: the workers' counts into `metrics` (setPeer). */
       gather(metrics: ServerMetrics): Promise<void>;
     }
@@ -283,10 +285,12 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     now,
     log: registryLog,
     onApplied: (batch) => metrics?.observeRegistryApply(batch.changes, batch.seconds),
-    onPublish: (registry) => {
+    onPublish: (registry, applied) => {
       metrics?.observeReload('success');
       metrics?.setRegistry(registry.counts);
-      if (role.kind === 'primary') role.publish(registry);
+      if (role.kind === 'primary') {
+        role.publish(registry, applied && { serial: registry.serial, counts: registry.counts, derived: registry.derived, entries: applied.entries, scopes: applied.names });
+      }
     },
   });
   const registrations = new RegistrationsSource({ now, log: registryLog.child({ source: 'registrations' }) });

@@ -58,6 +58,16 @@ export interface AppliedDelta {
   readonly names: readonly DomainName[];
   /** ClusterIP allocation was re-run over every service. */
   readonly reallocated: boolean;
+  /** The live maps' entries this batch set (undefined: deleted), for copies of the registry elsewhere (--workers). */
+  readonly entries: RegistryEntries;
+}
+
+/** Entries of the registry's maps a batch wrote, in the order written; undefined means deleted. */
+export interface RegistryEntries {
+  readonly names: readonly (readonly [DomainName, NameNode | undefined])[];
+  readonly reverse: readonly (readonly [DomainName, readonly PTRRecord[] | undefined])[];
+  readonly namespaces: readonly (readonly [string, boolean])[];
+  readonly podIps: readonly (readonly [string, ReadonlySet<string> | undefined])[];
 }
 
 export interface LiveRegistry {
@@ -396,6 +406,7 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
     const changedNames: DomainName[] = [];
     const changedOwners = new Set<DomainName>();
     const namespacesTouched = new Set(touched.namespaces);
+    const written: { names: [DomainName, NameNode | undefined][]; reverse: [DomainName, PTRRecord[] | undefined][]; namespaces: [string, boolean][]; podIps: [string, Set<string> | undefined][] } = { names: [], reverse: [], namespaces: [], podIps: [] };
     for (const [key, { part, diagnostics }] of computed) {
       if (diagnostics.length > 0) keyDiagnostics.set(key, diagnostics);
       else keyDiagnostics.delete(key);
@@ -403,13 +414,20 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
       if (!old && !part) continue; // endpoints of a service nobody defines
       if (old && part && old.summary.kind === part.summary.kind && old.summary.fingerprint === part.summary.fingerprint) continue; // same names: keep the old part and its memo
       if (old) {
-        for (const name of old.nodes.keys()) if (!part?.nodes.has(name)) names.delete(name);
+        for (const name of old.nodes.keys()) {
+          if (part?.nodes.has(name)) continue;
+          names.delete(name);
+          written.names.push([name, undefined]);
+        }
         for (const [owner, target] of old.ptrs) setPtr(owner, target, -1, changedOwners);
         endpointTotal -= old.endpoints;
         changedNames.push(old.name);
       }
       if (part) {
-        for (const [name, node] of part.nodes) names.set(name, node);
+        for (const [name, node] of part.nodes) {
+          names.set(name, node);
+          written.names.push([name, node]);
+        }
         for (const [owner, target] of part.ptrs) setPtr(owner, target, 1, changedOwners);
         endpointTotal += part.endpoints;
         parts.set(key, part);
@@ -427,10 +445,14 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
     }
     for (const owner of changedOwners) {
       const targets = reverseTargets.get(owner);
-      if (!targets) reverse.delete(owner);
-      else {
+      if (!targets) {
+        reverse.delete(owner);
+        written.reverse.push([owner, undefined]);
+      } else {
         const sorted = [...targets.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-        reverse.set(owner, sorted.map((target) => ({ type: 'PTR', name: owner, ttl, target })));
+        const ptrs: PTRRecord[] = sorted.map((target) => ({ type: 'PTR', name: owner, ttl, target }));
+        reverse.set(owner, ptrs);
+        written.reverse.push([owner, ptrs]);
       }
       changedNames.push(owner);
     }
@@ -441,24 +463,28 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
       if (exists && !namespaces.has(ns)) {
         addNamespace(ns);
         namespacesAdded.push(ns);
+        written.namespaces.push([ns, true]);
       } else if (!exists && namespaces.has(ns)) {
         namespaces.delete(ns);
         names.delete(`${ns}.svc.${zone}`);
         names.delete(`${ns}.pod.${zone}`);
         namespacesRemoved.push(ns);
+        written.namespaces.push([ns, false]);
       }
       // Pod addresses of the namespace, every source's Pods alike (for --pods verified).
-      if (!podsPerNamespace.has(ns)) podIps.delete(ns);
-      else {
+      if (!podsPerNamespace.has(ns)) {
+        if (podIps.delete(ns)) written.podIps.push([ns, undefined]);
+      } else {
         const ips = new Set<string>();
         for (const raw of podNamespacesAsWritten.get(ns) ?? []) for (const entries of pods.get(raw)?.values() ?? []) for (const e of entries) for (const ip of e.value.ips) ips.add(ip);
         podIps.set(ns, ips);
+        written.podIps.push([ns, ips]);
       }
     }
     version++;
     log.push({ version, names: changedNames });
     if (log.length > CHANGE_LOG_BATCHES) log.shift();
-    return { servicesAdded: added, servicesRemoved: removed, servicesChanged: changed, recomputed: computed.size, namespacesAdded, namespacesRemoved, names: changedNames, reallocated };
+    return { servicesAdded: added, servicesRemoved: removed, servicesChanged: changed, recomputed: computed.size, namespacesAdded, namespacesRemoved, names: changedNames, reallocated, entries: written };
   }
 
   function needsWholeBuild(): boolean {

@@ -33,8 +33,8 @@ export interface PublisherOptions {
   /** Clock for SOA serials. Default Date.now. */
   readonly now?: () => number;
   readonly log?: RegistryLog;
-  /** Told about each published snapshot (metrics). */
-  readonly onPublish?: (registry: Registry) => void;
+  /** Told about each published registry (metrics, --workers), with what the batch changed unless it was built whole. */
+  readonly onPublish?: (registry: Registry, delta: AppliedDelta | undefined) => void;
   /** Told about each batch applied: object changes per source and how long the batch took (metrics). */
   readonly onApplied?: (batch: AppliedBatch) => void;
   /**
@@ -214,7 +214,7 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
     const seconds = (performance.now() - started) / 1000;
     logBatch(reason, registry, delta ?? diff, events, batch.length, seconds);
     options.onApplied?.({ changes: perSource, seconds, mode: delta ? 'incremental' : 'whole' });
-    options.onPublish?.(registry);
+    options.onPublish?.(registry, delta);
   }
 
   function logBatch(reason: 'load' | 'update', registry: Registry, change: AppliedDelta | RegistryDiff | undefined, events: number, objects: number, seconds: number): void {

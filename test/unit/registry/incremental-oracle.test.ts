@@ -16,6 +16,7 @@ import type { EndpointGroupInput, PodInput, RegistryInput, ServiceInput, Workloa
 import { emptyRegistryInput } from '../../../src/registry/model.js';
 import { createPublisher, DEFAULT_PRECEDENCE, type Publisher } from '../../../src/registry/publisher.js';
 import type { Registry } from '../../../src/registry/registry.js';
+import { applyDelta, createChangeLog } from '../../../src/registry/registry-delta.js';
 import { createRegistryRef } from '../../../src/registry/registry-ref.js';
 import { createResolver, type ResolverOptions } from '../../../src/resolver/create-resolver.js';
 import { queryObject } from '../../helpers/query-object.js';
@@ -240,6 +241,63 @@ describe('incremental registry: the whole build is the oracle', () => {
         await publisher.stop();
       }),
       { seed: SEED, numRuns: 60, endOnFailure: true },
+    );
+  });
+});
+
+describe('registry deltas (--workers): a copy that applies every delta holds what the live registry holds', () => {
+  /** The maps of a registry as sorted entries, comparable whatever their insertion order. */
+  const maps = (r: Registry) => ({
+    names: [...r.names].sort(([a], [b]) => (a < b ? -1 : 1)),
+    reverse: [...r.reverse].sort(([a], [b]) => (a < b ? -1 : 1)),
+    namespaces: [...r.namespaces].sort(),
+    podIps: [...r.podIps].map(([ns, ips]) => [ns, [...ips].sort()]).sort(),
+    serial: r.serial,
+    counts: r.counts,
+  });
+
+  it('after every batch, from a copy taken after the first load', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(actionArb, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 6 }), async (batches) => {
+        const ref = createRegistryRef();
+        let copy: Registry | undefined;
+        let broken = false; // a whole build in between: a worker would be sent a snapshot
+        const log = createChangeLog();
+        const publisher = createPublisher(ref, {
+          clusterDomain: ZONE,
+          ttl: 5,
+          serviceCidrs,
+          coalesceMs: 0,
+          onPublish: (registry, delta) => {
+            if (!delta || broken) {
+              broken = true;
+              copy = undefined;
+              return;
+            }
+            // The first copy is what a snapshot would carry (structured clone, as over IPC).
+            copy = copy === undefined ? structuredClone({ ...registry, changes: undefined, inputs: undefined, services: [] }) as unknown as Registry : applyDelta(copy, { serial: registry.serial, counts: registry.counts, derived: registry.derived, entries: structuredClone(delta.entries), scopes: delta.names }, log);
+          },
+        });
+        publishers.push(publisher);
+        const sources = SOURCES.map((id) => new TestSource(id));
+        for (const s of sources) publisher.add(s);
+        await publisher.start();
+        for (const s of sources) s.to.synced();
+        await publisher.published();
+        for (const batch of batches) {
+          for (const action of batch) {
+            const sink = sources[SOURCES.indexOf(action.source)]!.to;
+            if (action.op === 'upsert') sink.upsert(action.key, action.input);
+            else if (action.op === 'remove') sink.remove(action.key);
+            else sink.replaceAll(action.entries);
+          }
+          await publisher.published();
+          if (broken) break;
+          expect(maps(copy!)).toEqual(maps(ref.current()!));
+        }
+        await publisher.stop();
+      }),
+      { seed: SEED + 1, numRuns: 60, endOnFailure: true },
     );
   });
 });
