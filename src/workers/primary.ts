@@ -94,6 +94,8 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
   const deltas = new Map<number, RegistryDelta>();
   /** The last registry published was built whole (or none was): the next delta is relative to the live maps, not to it. */
   let afterWhole = true;
+  /** The newest generation an encoding was asked for. */
+  let encodingFor = 0;
   let stopping = false;
   let settleWaiters: { generation: number; resolve: () => void }[] = [];
   let reportSeq = 0;
@@ -165,7 +167,11 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
     }
     // Under constant churn an older snapshot is sent as it is; the deltas after it follow.
     if (!latest || latest.generation <= slot.acked) {
-      if (current) encodeAndSend({ registry: current, generation }).catch((error: unknown) => log.error({ err: error }, 'registry snapshot could not be sent to the workers'));
+      // One encoding per generation, however many workers wait for it.
+      if (current && encodingFor < generation) {
+        encodingFor = generation;
+        encodeAndSend({ registry: current, generation }).catch((error: unknown) => log.error({ err: error }, 'registry snapshot could not be sent to the workers'));
+      }
       return;
     }
     const snapshot = bytesFor(latest.encoded, slot.known);
