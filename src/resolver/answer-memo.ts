@@ -25,12 +25,15 @@ export function createAnswerMemo(maxEntries = 50_000): AnswerMemo {
   /** Scope → the (type, name) entries under it; `unscoped` go at every change. */
   let scoped = new Map<DomainName, [number, string][]>();
   let unscoped: [number, string][] = [];
+  /** Entries in the scope lists: a key kept again is listed again, so they are bounded separately. */
+  let listed = 0;
 
   const startOver = () => {
     byType = new Map();
     scoped = new Map();
     unscoped = [];
     size = 0;
+    listed = 0;
   };
   const drop = ([qtype, name]: [number, string]) => {
     if (byType.get(qtype)?.delete(name)) size--;
@@ -45,9 +48,11 @@ export function createAnswerMemo(maxEntries = 50_000): AnswerMemo {
       const entries = scoped.get(name);
       if (!entries) continue;
       scoped.delete(name);
+      listed -= entries.length;
       for (const entry of entries) drop(entry);
     }
     for (const entry of unscoped) drop(entry);
+    listed -= unscoped.length;
     unscoped = [];
   };
   return {
@@ -57,13 +62,15 @@ export function createAnswerMemo(maxEntries = 50_000): AnswerMemo {
     },
     keep(registry, lowerName, qtype, answer, scope) {
       follow(registry);
-      // A flood of distinct names must not grow memory without bound: start over when full.
-      if (size >= maxEntries) startOver();
+      // A flood of distinct names (or of one name kept again and again) must not grow memory
+      // without bound: start over when full.
+      if (size >= maxEntries || listed >= 2 * maxEntries) startOver();
       let names = byType.get(qtype);
       if (!names) byType.set(qtype, (names = new Map()));
       if (!names.has(lowerName)) size++;
       names.set(lowerName, answer);
       const entry: [number, string] = [qtype, lowerName];
+      listed++;
       if (scope === undefined) unscoped.push(entry);
       else {
         const list = scoped.get(scope);

@@ -63,3 +63,16 @@ describe('answer memo over a live registry', () => {
     expect(memo.find(later, 'db.shop.svc.cluster.local', 1)).toBeUndefined();
   });
 });
+
+describe('answer memo bounds', () => {
+  it('starts over when one name is kept again and again, so its scope lists cannot grow without bound', () => {
+    const memo = createAnswerMemo(10);
+    const registry = { zone } as unknown as Registry;
+    const other = answered([a('db.shop.svc.cluster.local', '10.0.0.2')]);
+    memo.keep(registry, 'db.shop.svc.cluster.local', 1, other, 'db.shop.svc.cluster.local');
+    for (let i = 0; i < 19; i++) memo.keep(registry, 'x.shop.svc.cluster.local', 1, answered([]));
+    expect(memo.find(registry, 'db.shop.svc.cluster.local', 1)).toBe(other);
+    memo.keep(registry, 'x.shop.svc.cluster.local', 1, answered([]));
+    expect(memo.find(registry, 'db.shop.svc.cluster.local', 1)).toBeUndefined();
+  });
+});
