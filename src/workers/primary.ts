@@ -159,7 +159,7 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
     if (delta) {
       send(worker, { type: 'delta', from: slot.acked, generation, delta });
       slot.inFlight = generation;
-      slot.inFlightChunks = slot.known;
+      slot.inFlightChunks = new Set(); // the worker drops its snapshot chunks once it applies a delta
       log.debug({ worker: slot.index, generation, from: slot.acked, names: delta.entries.names.length }, 'registry delta sent');
       clearTimeout(slot.ackTimer);
       armAckTimer(slot, worker);

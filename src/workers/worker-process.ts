@@ -82,6 +82,9 @@ function takeDelta(message: Extract<ToWorker, { type: 'delta' }>): void {
   const started = performance.now();
   registry.swap(applyDelta(current, message.delta, changeLog));
   serving = message.generation;
+  // The chunks of the last snapshot would pin the names the delta replaced: let them go (the
+  // primary forgets them too, so a later snapshot is sent whole).
+  store = new Map();
   send({ type: 'ack', generation: message.generation });
   logger?.debug({ generation: message.generation, names: message.delta.entries.names.length, applyMs: Math.round((performance.now() - started) * 100) / 100 }, 'registry delta applied');
 }
