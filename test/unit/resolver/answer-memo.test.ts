@@ -1,3 +1,4 @@
+/** The answer memo over live registry views: scopes, selective drops, and its bounds. */
 import { describe, expect, it } from 'vitest';
 import { answered, nxdomain } from '../../../src/dns/outcomes.js';
 import type { DomainName, RecordsAnswer } from '../../../src/dns/types.js';
