@@ -1,5 +1,6 @@
 /** The composition root: loads the registry, builds the resolver, binds UDP and TCP, starts and stops. */
 import type { Registry } from './registry/registry.js';
+import type { RegistryDelta } from './registry/registry-delta.js';
 import { createRegistryRef, type MutableRegistryRef } from './registry/registry-ref.js';
 import { createPublisher } from './registry/publisher.js';
 import { createKubernetesSource } from './kubernetes/kubernetes-source.js';
@@ -113,7 +114,8 @@ export type ServerRole =
       /** Resolves once every live worker has acknowledged the latest snapshot. */
       settled(): Promise<void>;
       /** A snapshot was published here: send it to the workers. */
-      publish(registry: Registry): void;
+      /** `delta`: what the batch changed (absent for a registry built whole): sent to workers instead of a snapshot. */
+      publish(registry: Registry, delta?: RegistryDelta): void;
       /** Before /metrics renders: the workers' counts into `metrics` (setPeer). */
       gather(metrics: ServerMetrics): Promise<void>;
     }
@@ -283,7 +285,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     }
   }
 
-  // Sources push keyed objects into one publisher, which builds and swaps whole snapshots.
+  // Sources push keyed objects into one publisher, which applies each batch of them per object.
   const registryLog = baseLog.child({ component: 'registry' });
   const publisher = createPublisher(registryRef, {
     clusterDomain: options.clusterDomain,
@@ -293,10 +295,13 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     hosts: hostIndexOptions(options),
     now,
     log: registryLog,
-    onPublish: (registry) => {
+    onApplied: (batch) => metrics?.observeRegistryApply(batch.changes, batch.seconds),
+    onPublish: (registry, applied, hostsChanged) => {
       metrics?.observeReload('success');
       metrics?.setRegistry(registry.counts);
-      if (role.kind === 'primary') role.publish(registry);
+      if (role.kind === 'primary') {
+        role.publish(registry, applied && { serial: registry.serial, counts: registry.counts, derived: registry.derived, entries: applied.entries, scopes: applied.names, ...(hostsChanged ? { hosts: hostsChanged } : {}) });
+      }
     },
   });
   const registrations = new RegistrationsSource({ now, log: registryLog.child({ source: 'registrations' }) });

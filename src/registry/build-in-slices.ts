@@ -1,5 +1,5 @@
 /**
- * buildRegistry for a server that is answering queries: the build runs in slices of about `sliceMs`
+ * buildRegistry (and a live-registry batch) for a server that is answering queries: the build runs in slices of about `sliceMs`
  * and gives the event loop a turn between them, so a 100k-name build never holds queries up for
  * longer than one slice. The clock and the pause are handed in (defaults: performance.now, setImmediate).
  */
@@ -15,10 +15,14 @@ export interface SliceOptions {
 }
 
 export async function buildRegistryInSlices(inputs: readonly RegistryInput[], options: BuildOptions, slices: SliceOptions = {}): Promise<BuildResult> {
+  return runInSlices(buildRegistrySteps(inputs, options), slices);
+}
+
+/** Runs any step generator (a whole build, a live-registry batch) to its result in slices. */
+export async function runInSlices<T>(steps: Generator<void, T, void>, slices: SliceOptions = {}): Promise<T> {
   const sliceMs = slices.sliceMs ?? 20;
   const now = slices.now ?? (() => performance.now());
   const pause = slices.pause ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
-  const steps = buildRegistrySteps(inputs, options);
   let sliceStart = now();
   for (;;) {
     const step = steps.next();

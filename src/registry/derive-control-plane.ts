@@ -34,7 +34,7 @@ export interface DerivedInputs {
 }
 
 /** The defaults of `--service-cidr` and `--pod-cidr` (kubeadm's service range, flannel's pod range). */
-const DEFAULT_SERVICE_CIDRS: readonly Cidr[] = ['10.96.0.0/12', 'fd00:10:96::/108'].map((t) => parseCidr(t)!);
+export const DEFAULT_SERVICE_CIDRS: readonly Cidr[] = ['10.96.0.0/12', 'fd00:10:96::/108'].map((t) => parseCidr(t)!);
 const DEFAULT_POD_CIDRS: readonly Cidr[] = ['10.244.0.0/16', 'fd00:10:244::/56'].map((t) => parseCidr(t)!);
 
 /**

@@ -1,15 +1,18 @@
 /**
- * The one publisher: every source pushes keyed objects into its own map here; bursts of pushes are
- * coalesced into few builds (at most one running and one pending), each build makes a whole new
- * snapshot with buildRegistry and swaps it in one reference (Knot's build-then-switch), and the
- * registry is ready once every source has synced (CoreDNS waits for its informers' HasSynced).
+ * The one publisher: every source pushes keyed objects into its own map here; the keys pushed since
+ * the last batch are coalesced into one batch (at most one running and one pending) that the live
+ * registry applies per object (live-registry.ts: only the names those objects own are recomputed,
+ * committed between queries), and the registry is ready once every source has synced (CoreDNS
+ * waits for its informers' HasSynced). Only a registry with workloads to simulate is built whole.
  */
 import type { BuildOptions, SourcedInput } from './build-registry.js';
-import { buildRegistryInSlices } from './build-in-slices.js';
+import { buildRegistryInSlices, runInSlices } from './build-in-slices.js';
 import { formatDiagnostic, type Diagnostic } from './diagnostics.js';
+import { createLiveRegistry, type AppliedDelta, type ObjectChange } from './live-registry.js';
 import type { RegistryInput } from './model.js';
+import { buildHostIndex, type HostIndex } from './build-host-index.js';
 import type { Registry } from './registry.js';
-import { diffRegistries } from './registry-diff.js';
+import { diffRegistries, type RegistryDiff } from './registry-diff.js';
 import type { MutableRegistryRef } from './registry-ref.js';
 import type { ObjectKey, RegistryLog, RegistrySink, RegistrySource, SourceEntry } from './registry-source.js';
 
@@ -33,19 +36,29 @@ export interface PublisherOptions {
   /** Clock for SOA serials. Default Date.now. */
   readonly now?: () => number;
   readonly log?: RegistryLog;
-  /** Told about each published snapshot (metrics). */
-  readonly onPublish?: (registry: Registry) => void;
+  /** Told about each published registry (metrics, --workers), with what the batch changed unless it was built whole. */
+  readonly onPublish?: (registry: Registry, delta: AppliedDelta | undefined, hostsChanged: HostIndex | undefined) => void;
+  /** Told about each batch applied: object changes per source and how long the batch took (metrics). */
+  readonly onApplied?: (batch: AppliedBatch) => void;
   /**
-   * Least time between the starts of two builds, ms. Default 50. The first change after a quiet
-   * spell is built on the next turn of the event loop; changes that arrive while a build is pending
-   * or within this window of the last one share the next build, so a rollout's 1,000 watch events
-   * are a few builds, and a change is served within this window plus one build.
+   * Least time between the starts of two batches, ms. Default 10. The first change after a quiet
+   * spell is applied on the next turn of the event loop; changes that arrive while a batch is pending
+   * or within this window of the last one share the next batch, so a rollout's 1,000 watch events
+   * are a few batches, and a change is served within this window plus one batch.
    */
   readonly coalesceMs?: number;
 }
 
+export interface AppliedBatch {
+  /** Objects upserted or removed, by source id. */
+  readonly changes: Readonly<Record<string, number>>;
+  readonly seconds: number;
+  /** `incremental`: per object; `whole`: built whole (workloads to simulate). */
+  readonly mode: 'incremental' | 'whole';
+}
+
 export interface PublisherStats {
-  /** Snapshots built and swapped. */
+  /** Batches applied (or, with workloads to simulate, snapshots built whole). */
   readonly builds: number;
   /** upsert/remove/replaceAll calls received. */
   readonly changes: number;
@@ -66,7 +79,7 @@ export interface Publisher {
   stats(): PublisherStats;
 }
 
-/** One source's keyed objects, in push order (a re-pushed key moves to the end: newest last). */
+/** One source's keyed objects (the live registry keeps their push order). */
 interface SourceState {
   readonly source: RegistrySource;
   readonly objects: Map<ObjectKey, SourcedInput>;
@@ -77,8 +90,19 @@ interface SourceState {
 export function createPublisher(ref: MutableRegistryRef, options: PublisherOptions): Publisher {
   const precedence = options.precedence ?? DEFAULT_PRECEDENCE;
   const now = options.now ?? Date.now;
-  const coalesceMs = options.coalesceMs ?? 50;
+  const coalesceMs = options.coalesceMs ?? 10;
   const states = new Map<string, SourceState>();
+  const createLive = () =>
+    createLiveRegistry({
+      clusterDomain: options.clusterDomain,
+      ttl: options.ttl,
+      precedence,
+      ...(options.serviceCidrs ? { serviceCidrs: options.serviceCidrs } : {}),
+      ...(options.podCidrs ? { podCidrs: options.podCidrs } : {}),
+    });
+  let live = createLive();
+  /** Keys pushed since the last batch began, in push order (`source\0key`). */
+  const pending = new Map<string, { source: string; key: ObjectKey }>();
   let changeSeq = 0;
   let builtSeq = 0;
   let builds = 0;
@@ -91,6 +115,9 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
   let stopped = false;
   let lastSerial = 0;
   let lastBuildDiagnostics: readonly Diagnostic[] = [];
+  /** Objects that publish hostnames, per source in push order, and the index built from them. */
+  const hostObjectsBySource = new Map<string, Map<ObjectKey, SourcedInput>>();
+  let hostIndex: { index: HostIndex; diagnostics: Diagnostic[] } | undefined;
   let waiters: { seq: number; resolve: () => void }[] = [];
 
   const allSynced = () => [...states.values()].every((s) => s.synced);
@@ -103,7 +130,13 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
     requestBuild();
   }
 
-  /** At most one build running and one pending: a request while one is pending is already covered. */
+  function mark(source: string, key: ObjectKey): void {
+    const id = `${source}\0${key}`;
+    pending.delete(id); // re-inserted last: the batch replays pushes in the order they last happened
+    pending.set(id, { source, key });
+  }
+
+  /** At most one batch running and one pending: a request while one is pending is already covered. */
   function requestBuild(): void {
     if (scheduled || building || stopped || !allSynced()) return;
     scheduled = true;
@@ -119,17 +152,19 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
 
   async function runBuild(): Promise<void> {
     if (stopped || !allSynced()) return;
-    if (changeSeq === builtSeq && ref.current() !== undefined) return; // nothing new since the last build
+    if (changeSeq === builtSeq && ref.current() !== undefined) return; // nothing new since the last batch
     building = true;
     lastBuildStarted = performance.now();
     const seq = changeSeq;
     try {
-      // Built in slices: queries keep being answered between them. Pushes meanwhile only mark
-      // the next build as pending (the inputs were collected before the first slice).
+      // Pushes meanwhile only mark the next batch as pending: this one takes the keys pushed so far.
       await publish(builds === 0 ? 'load' : 'update');
       builtSeq = seq;
     } catch (error) {
-      options.log?.error({ err: error }, 'registry build failed; the last good snapshot keeps serving');
+      options.log?.error({ err: error }, 'registry update failed; the last good registry keeps serving');
+      // The live registry may hold half of that batch: start a fresh one from every object next time.
+      live = createLive();
+      for (const state of states.values()) for (const key of state.objects.keys()) mark(state.source.id, key);
     } finally {
       building = false;
     }
@@ -140,71 +175,137 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
     if (changeSeq > builtSeq) requestBuild();
   }
 
-  /** Inputs in precedence order; within a source the newest push first (a re-registration wins). */
-  function orderedInputs(): SourcedInput[] {
-    const inputs: SourcedInput[] = [];
-    for (const id of precedence) {
-      const state = states.get(id);
-      if (!state) continue;
-      const values = [...state.objects.values()];
-      for (let i = values.length - 1; i >= 0; i--) inputs.push(values[i]!);
-    }
-    // Control-plane derivation (allocated ClusterIPs, endpoints from selectors, workload pods) is a
-    // pure step over these inputs and belongs here, before the build.
-    return inputs;
-  }
-
   async function publish(reason: 'load' | 'update'): Promise<void> {
     const started = performance.now();
-    const before = ref.current();
-    const inputs = orderedInputs();
-    lastSerial = Math.max(lastSerial + 1, Math.floor(now() / 1000)) >>> 0;
-    const built = await buildRegistryInSlices(inputs, {
-      clusterDomain: options.clusterDomain,
-      ttl: options.ttl,
-      serial: lastSerial,
-      ...(options.serviceCidrs ? { serviceCidrs: options.serviceCidrs } : {}),
-      ...(options.podCidrs ? { podCidrs: options.podCidrs } : {}),
-      ...(options.hosts ? { hosts: options.hosts } : {}),
-    });
-    ref.swap(built.registry);
-    builds++;
+    const batch: ObjectChange[] = [];
+    const perSource: Record<string, number> = {};
+    for (const { source, key } of pending.values()) {
+      batch.push({ source, key, input: states.get(source)?.objects.get(key) });
+      perSource[source] = (perSource[source] ?? 0) + 1;
+    }
+    pending.clear();
     const events = changesSinceBuild;
     changesSinceBuild = 0;
+    lastSerial = Math.max(lastSerial + 1, Math.floor(now() / 1000)) >>> 0;
+    const delta = await runInSlices(live.applySteps(batch));
+    let registry: Registry;
+    let diagnostics: readonly Diagnostic[];
+    let diff: RegistryDiff | undefined;
+    const hostsTouched = trackHostObjects(batch);
+    if (delta) {
+      // Hostnames are their own small index (build-host-index.ts): rebuilt from the host objects
+      // alone, and only when the batch touched one, so a change costs the host objects at most.
+      if (hostsTouched || hostIndex === undefined) hostIndex = buildCurrentHostIndex();
+      registry = live.publish(lastSerial, hostIndex.index);
+      diagnostics = [...live.diagnostics(), ...hostIndex.diagnostics];
+    } else {
+      // Simulated workload Pods share one address pool with every endpoint: built whole (live-registry.ts).
+      const built = await buildRegistryInSlices(live.orderedInputs(), {
+        clusterDomain: options.clusterDomain,
+        ttl: options.ttl,
+        serial: lastSerial,
+        ...(options.serviceCidrs ? { serviceCidrs: options.serviceCidrs } : {}),
+        ...(options.podCidrs ? { podCidrs: options.podCidrs } : {}),
+        ...(options.hosts ? { hosts: options.hosts } : {}),
+      });
+      hostIndex = undefined; // the next incremental batch rebuilds it from the host objects
+      registry = built.registry;
+      diagnostics = built.diagnostics;
+      // Built whole, so a whole diff costs no more than the build did.
+      diff = diffRegistries(ref.current(), registry);
+    }
+    ref.swap(registry);
+    builds++;
     // Build diagnostics (a service shadowed, defined twice) are logged when they first appear only.
     const seen = new Set(lastBuildDiagnostics.map(formatDiagnostic));
-    lastBuildDiagnostics = built.diagnostics;
-    for (const d of built.diagnostics) {
+    lastBuildDiagnostics = diagnostics;
+    for (const d of diagnostics) {
       const text = formatDiagnostic(d);
       if (!seen.has(text)) options.log?.warn({ file: d.file, line: d.line, field: d.field }, text);
     }
-    const diff = diffRegistries(before, built.registry);
-    const c = built.registry.counts;
+    const seconds = (performance.now() - started) / 1000;
+    logBatch(reason, registry, delta ?? diff, events, batch.length, seconds);
+    options.onApplied?.({ changes: perSource, seconds, mode: delta ? 'incremental' : 'whole' });
+    options.onPublish?.(registry, delta, hostsTouched ? registry.hosts : undefined);
+  }
+
+  /** Keeps the objects that publish hostnames apart, per source in push order; true when the batch touched one. */
+  function trackHostObjects(batch: readonly ObjectChange[]): boolean {
+    let touched = false;
+    for (const change of batch) {
+      let objects = hostObjectsBySource.get(change.source);
+      if (!objects) hostObjectsBySource.set(change.source, (objects = new Map()));
+      const had = objects.delete(change.key);
+      const has = (change.input?.hostObjects?.length ?? 0) > 0;
+      if (has) objects.set(change.key, change.input!);
+      if (had || has) touched = true;
+    }
+    return touched;
+  }
+
+  /** The host index of the current host objects, in the whole build's order (precedence, newest push first). */
+  function buildCurrentHostIndex(): { index: HostIndex; diagnostics: Diagnostic[] } {
+    const ordered: SourcedInput[] = [];
+    for (const id of precedence) ordered.push(...[...(hostObjectsBySource.get(id)?.values() ?? [])].reverse());
+    return buildHostIndex(ordered, options.hosts ?? { zones: [], defaultAddresses: [] });
+  }
+
+  function logBatch(reason: 'load' | 'update', registry: Registry, change: AppliedDelta | RegistryDiff | undefined, events: number, objects: number, seconds: number): void {
+    const c = registry.counts;
+    const delta = change && 'names' in change ? change : undefined;
+    const diff = change && !('names' in change) ? change : undefined;
     options.log?.info(
       {
         reason,
+        mode: delta ? 'incremental' : 'whole',
         events,
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        objects,
+        durationMs: Math.round(seconds * 10_000) / 10,
         services: c.services,
         endpoints: c.endpoints,
         namespaces: c.namespaces,
         pods: c.pods,
-        servicesAdded: diff.servicesAdded.length,
-        servicesRemoved: diff.servicesRemoved.length,
-        servicesChanged: diff.servicesChanged.length,
-        endpointsDelta: diff.endpointsAfter - diff.endpointsBefore,
-        ...(diff.clusterIpsAllocated.length ? { clusterIpsAllocated: diff.clusterIpsAllocated.length } : {}),
-        ...(built.registry.derived.simulatedPods ? { simulatedPods: built.registry.derived.simulatedPods } : {}),
+        ...(delta
+          ? {
+              recomputed: delta.recomputed,
+              servicesAdded: delta.servicesAdded.length,
+              servicesRemoved: delta.servicesRemoved.length,
+              servicesChanged: delta.servicesChanged.length,
+              namesChanged: delta.names.length,
+              ...(delta.namespacesAdded.length + delta.namespacesRemoved.length ? { namespacesAdded: delta.namespacesAdded.length, namespacesRemoved: delta.namespacesRemoved.length } : {}),
+              ...(delta.reallocated ? { reallocated: true } : {}),
+            }
+          : {}),
+        ...(diff
+          ? {
+              servicesAdded: diff.servicesAdded.length,
+              servicesRemoved: diff.servicesRemoved.length,
+              servicesChanged: diff.servicesChanged.length,
+              endpointsDelta: diff.endpointsAfter - diff.endpointsBefore,
+            }
+          : {}),
+        ...(registry.derived.allocatedClusterIps.size ? { clusterIpsAllocated: registry.derived.allocatedClusterIps.size } : {}),
+        ...(registry.derived.simulatedPods ? { simulatedPods: registry.derived.simulatedPods } : {}),
       },
-      reason === 'load' ? 'registry loaded' : 'registry rebuilt',
+      reason === 'load' ? 'registry loaded' : delta ? 'registry updated' : 'registry rebuilt',
     );
-    if (diff.servicesAdded.length + diff.servicesRemoved.length + diff.servicesChanged.length > 0) {
+    if (delta && delta.names.length > 0) {
+      options.log?.debug(
+        {
+          servicesAdded: delta.servicesAdded.slice(0, 20),
+          servicesRemoved: delta.servicesRemoved.slice(0, 20),
+          servicesChanged: delta.servicesChanged.slice(0, 20),
+          names: delta.names.slice(0, 20),
+        },
+        'registry names changed (first 20 of each)',
+      );
+    }
+    if (diff && diff.servicesAdded.length + diff.servicesRemoved.length + diff.servicesChanged.length > 0) {
       options.log?.debug(
         { servicesAdded: diff.servicesAdded.slice(0, 20), servicesRemoved: diff.servicesRemoved.slice(0, 20), servicesChanged: diff.servicesChanged.slice(0, 20) },
         'registry diff (first 20 of each)',
       );
     }
-    options.onPublish?.(built.registry);
   }
 
   function sinkFor(state: SourceState): RegistrySink {
@@ -212,18 +313,23 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
     const tag = (input: RegistryInput): SourcedInput => ({ ...input, source: id });
     return {
       upsert(key, input) {
-        state.objects.delete(key); // re-inserted last: the newest push of a source wins
         state.objects.set(key, tag(input));
+        mark(id, key);
         changed();
       },
       remove(key) {
-        if (state.objects.delete(key)) changed();
+        if (!state.objects.delete(key)) return;
+        mark(id, key);
+        changed();
       },
       replaceAll(entries: Iterable<SourceEntry>) {
+        // Every key is replayed (the push order decides duplicates); parts whose names come out
+        // the same keep their memoised answers (live-registry.ts compares them).
+        for (const key of state.objects.keys()) mark(id, key);
         state.objects.clear();
         for (const e of entries) {
-          state.objects.delete(e.key);
           state.objects.set(e.key, tag(e.input));
+          mark(id, e.key);
         }
         changed();
       },

@@ -67,6 +67,21 @@ export interface Registry {
    * reference, not a copy, so it costs queries nothing. Only `explain` reads it; absent in hand-made registries.
    */
   readonly inputs?: readonly RegistryInput[];
+  /**
+   * Set on views of the live registry (live-registry.ts), which share their maps and change per
+   * batch: `version` counts the batches, and `changes` (one object for every view) says which names
+   * changed since another view's version, so a memo drops only those. Absent on whole snapshots.
+   */
+  readonly version?: number;
+  readonly changes?: RegistryChanges;
+}
+
+export interface RegistryChanges {
+  /**
+   * Names whose answers changed after `version` (changed services' names, whose subtrees changed
+   * with them, and reverse owners), or undefined when that is too long ago to say.
+   */
+  since(version: number): readonly DomainName[] | undefined;
 }
 
 export interface DerivedSummary {

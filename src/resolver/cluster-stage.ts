@@ -2,7 +2,7 @@
 import { ExtendedError, servfail } from '../dns/outcomes.js';
 import type { RegistryRef } from '../registry/registry-ref.js';
 import { answerClusterName, isInZone, negativeAnswers, type ClusterZoneOptions } from './cluster-answers.js';
-import { createAnswerMemo } from './answer-memo.js';
+import { answerScope, createAnswerMemo } from './answer-memo.js';
 import type { CnameChaser } from './cname-chase.js';
 import type { Stage } from './stage.js';
 
@@ -27,7 +27,7 @@ export function createClusterStage(registryRef: RegistryRef, options: ClusterSta
       answer = answerClusterName(registry, options, query.lowerName, query.type);
       // Misses are shared objects already; memoising them would only let random names fill the memo.
       const negative = negativeAnswers(registry);
-      if (answer !== negative.nxdomain && answer !== negative.nodata) memo.keep(registry, query.lowerName, query.type, answer);
+      if (answer !== negative.nxdomain && answer !== negative.nodata) memo.keep(registry, query.lowerName, query.type, answer, answerScope(registry.zone, query.lowerName, answer));
     }
     // Only a chain that leaves the zone goes async; every other answer is returned as it is.
     return chaser === undefined ? answer : chaser.complete(registry, query, answer);

@@ -34,7 +34,7 @@ export function createReverseStage(registryRef: RegistryRef, options: ReverseSta
       if (memoised) return memoised;
       const owner = answerOwnedReverse(registry, owned, name, query.type, nameServers);
       // Only positive answers are memoised; the negatives are shared objects already.
-      if (owner.answer.length > 0) memo.keep(registry, name, query.type, owner);
+      if (owner.answer.length > 0) memo.keep(registry, name, query.type, owner, owner.answer.every((r) => r.type === 'PTR') && owner.additional.length === 0 ? name : undefined);
       return owner;
     }
     if (query.type !== RecordType.PTR && query.type !== RecordType.ANY) return next(query);
@@ -44,7 +44,7 @@ export function createReverseStage(registryRef: RegistryRef, options: ReverseSta
     const memoised = memo.find(registry, name, query.type);
     if (memoised) return memoised;
     const answer = answered(ptrs);
-    memo.keep(registry, name, query.type, answer);
+    memo.keep(registry, name, query.type, answer, name);
     return answer;
   };
 }

@@ -10,7 +10,7 @@ import type { RegistryRef } from '../registry/registry-ref.js';
 import { answerClusterName, isInZone, podNameExists, type ClusterZoneOptions } from './cluster-answers.js';
 import type { CnameChaser } from './cname-chase.js';
 import type { Stage } from './stage.js';
-import { createAnswerMemo } from './answer-memo.js';
+import { answerScope, createAnswerMemo } from './answer-memo.js';
 
 export interface ShortFormOptions extends ClusterZoneOptions {
   readonly defaultNamespace: string;
@@ -55,9 +55,11 @@ export function createShortFormStage(registryRef: RegistryRef, options: ShortFor
     const target = expandShortForm(registry, options, query.lowerName);
     if (target === undefined) return next(query);
     let answer = memo.find(registry, query.lowerName, query.type);
-    if (answer === undefined) {
+    // The expansion can move to another candidate when a name appears: the memo holds it for one target.
+    const first = answer?.answer[0];
+    if (answer === undefined || first?.type !== 'CNAME' || first.target !== target) {
       answer = answerShortForm(registry, options, query.lowerName, target, query.type);
-      memo.keep(registry, query.lowerName, query.type, answer);
+      memo.keep(registry, query.lowerName, query.type, answer, answerScope(registry.zone, target, answer, 1));
     }
     return options.chaser === undefined ? answer : options.chaser.complete(registry, query, answer);
   };

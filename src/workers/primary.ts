@@ -15,6 +15,7 @@ import type { Registry } from '../registry/registry.js';
 import { createRoleServer, type CreateDnsServerOptions, type DnsServer, type ServerAddresses } from '../server.js';
 import type { DnsListeners, SocketSharing } from '../transport/dns-listeners.js';
 import { chooseUdpEngine } from '../transport/native-addon.js';
+import { composeDeltas, type RegistryDelta } from '../registry/registry-delta.js';
 import { bytesFor, chunkIds, encodeSnapshot, type EncodedSnapshot } from './snapshot-transfer.js';
 import { assertPortFree, detectSocketSharing } from './socket-sharing.js';
 import { newestOnly } from './newest-only.js';
@@ -26,6 +27,8 @@ export interface WorkersOptions {
   readonly workerEntry?: string;
 }
 
+/** Deltas held for workers that are behind; one further behind gets a snapshot. */
+const MAX_DELTAS = 64;
 /** A worker that has not acknowledged a snapshot this long is hung: it is killed and replaced. */
 const ACK_TIMEOUT_MS = 60_000;
 /** A worker that does not answer a metrics request this long keeps its last report. */
@@ -61,6 +64,8 @@ interface Slot {
   inFlight: number;
   inFlightChunks: ReadonlySet<string>;
   startedAt: number;
+  /** Asked for everything (a delta or chunk it could not use): the next send is a whole snapshot. */
+  needsFull: boolean;
   /** Crashes in a row (for the backoff). */
   failures: number;
   restartTimer: NodeJS.Timeout | undefined;
@@ -77,7 +82,7 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
   const entry = workersOptions.workerEntry ?? fileURLToPath(new URL('./worker-process.js', import.meta.url));
   const serverLabel = `dns://${options.host}:${options.port}`;
   const slots: Slot[] = Array.from({ length: count }, (_, i) => ({
-    index: i + 1, worker: undefined, hello: false, listening: false, acked: 0, known: new Set(), inFlight: 0, inFlightChunks: new Set(), startedAt: 0, failures: 0, restartTimer: undefined, ackTimer: undefined, retire: false,
+    index: i + 1, worker: undefined, hello: false, listening: false, acked: 0, known: new Set(), inFlight: 0, inFlightChunks: new Set(), needsFull: false, startedAt: 0, failures: 0, restartTimer: undefined, ackTimer: undefined, retire: false,
   }));
   let sharing: SocketSharing = 'cluster';
   /** The port every worker after the first binds (the first may have asked for port 0). */
@@ -85,6 +90,13 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
   let addresses: ServerAddresses | undefined;
   let generation = 0;
   let latest: { generation: number; encoded: EncodedSnapshot } | undefined;
+  /** The registry published last, and what each recent generation changed (absent: built whole). */
+  let current: Registry | undefined;
+  const deltas = new Map<number, RegistryDelta>();
+  /** The last registry published was built whole (or none was): the next delta is relative to the live maps, not to it. */
+  let afterWhole = true;
+  /** The newest generation an encoding was asked for. */
+  let encodingFor = 0;
   let stopping = false;
   let settleWaiters: { generation: number; resolve: () => void }[] = [];
   let reportSeq = 0;
@@ -111,6 +123,7 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
     slot.acked = 0;
     slot.known = new Set();
     slot.inFlight = 0;
+    slot.needsFull = false;
     slot.startedAt = Date.now();
     worker.on('message', (message: FromWorker) => onMessage(slot, worker, message));
     worker.on('exit', (code, signal) => onExit(slot, worker, code, signal));
@@ -123,14 +136,50 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
     if (worker.isConnected()) worker.send(message);
   }
 
-  /** Sends the latest snapshot, less the chunks the worker holds, unless one is in flight to it. */
+  /** What changed from generation `from` to the newest, if every delta in between is held. */
+  function deltaSince(from: number): RegistryDelta | undefined {
+    if (from === 0) return undefined;
+    const list: RegistryDelta[] = [];
+    for (let g = from + 1; g <= generation; g++) {
+      const delta = deltas.get(g);
+      if (!delta) return undefined;
+      list.push(delta);
+    }
+    return list.length > 0 ? composeDeltas(list) : undefined;
+  }
+
+  /**
+   * Brings a worker up to date unless something is in flight to it: the changes since the
+   * generation it serves when they are all held (a change costs the change), else the latest
+   * encoded snapshot less the chunks the worker holds (encoding it first if need be).
+   */
   function sendSnapshot(slot: Slot): void {
     const worker = slot.worker;
-    if (!worker || !slot.hello || !latest || slot.inFlight !== 0 || slot.acked >= latest.generation) return;
+    if (!worker || !slot.hello || slot.inFlight !== 0 || slot.acked >= generation) return;
+    const delta = slot.needsFull ? undefined : deltaSince(slot.acked);
+    if (delta) {
+      send(worker, { type: 'delta', from: slot.acked, generation, delta });
+      slot.inFlight = generation;
+      slot.inFlightChunks = new Set(); // the worker drops its snapshot chunks once it applies a delta
+      log.debug({ worker: slot.index, generation, from: slot.acked, names: delta.entries.names.length }, 'registry delta sent');
+      clearTimeout(slot.ackTimer);
+      armAckTimer(slot, worker);
+      return;
+    }
+    // Under constant churn an older snapshot is sent as it is; the deltas after it follow.
+    if (!latest || latest.generation <= slot.acked) {
+      // One encoding per generation, however many workers wait for it.
+      if (current && encodingFor < generation) {
+        encodingFor = generation;
+        encodeAndSend({ registry: current, generation }).catch((error: unknown) => log.error({ err: error }, 'registry snapshot could not be sent to the workers'));
+      }
+      return;
+    }
     const snapshot = bytesFor(latest.encoded, slot.known);
     send(worker, { type: 'snapshot', generation: latest.generation, snapshot });
     slot.inFlight = latest.generation;
     slot.inFlightChunks = chunkIds(latest.encoded);
+    slot.needsFull = false;
     log.debug({ worker: slot.index, generation: latest.generation, chunks: snapshot.chunks.size, bytes: [...snapshot.chunks.values()].reduce((n, b) => n + b.byteLength, snapshot.head.byteLength) }, 'registry snapshot sent');
     clearTimeout(slot.ackTimer);
     armAckTimer(slot, worker);
@@ -195,6 +244,7 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
       case 'resync':
         slot.known = new Set();
         slot.inFlight = 0;
+        slot.needsFull = true;
         sendSnapshot(slot);
         return;
       case 'report':
@@ -315,10 +365,16 @@ export function createWorkersServer(input: CreateDnsServerOptions & { readonly l
         checkSettled();
       });
     },
-    publish(registry: Registry) {
+    publish(registry: Registry, delta?: RegistryDelta) {
       // The generation moves now, so settled() and ready() wait for this snapshot from this moment.
       generation++;
-      encodeAndSend({ registry, generation }).catch((error: unknown) => log.error({ err: error }, 'registry snapshot could not be sent to the workers'));
+      current = registry;
+      if (delta && !afterWhole) deltas.set(generation, delta);
+      else deltas.clear(); // built whole, or the first after one: nothing before it composes with what follows
+      afterWhole = delta === undefined;
+      deltas.delete(generation - MAX_DELTAS);
+      // Workers that serve a recent generation get the delta; the others a snapshot, encoded on demand.
+      for (const slot of slots) sendSnapshot(slot);
     },
     async gather(metrics: ServerMetrics) {
       const restarts = metrics.counter('cluster_dns_worker_restarts_total', 'Worker processes (--workers) that exited and were replaced.');

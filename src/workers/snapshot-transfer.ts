@@ -55,11 +55,18 @@ function keyHash(key: unknown): number {
 export async function encodeSnapshot(registry: Registry, options: { maxChunkEntries?: number; pause?: () => Promise<void> } = {}): Promise<EncodedSnapshot> {
   const maxEntries = options.maxChunkEntries ?? MAX_CHUNK_ENTRIES;
   const pause = options.pause ?? nextTurn;
-  const { inputs: _inputs, ...snapshot } = registry;
+  // `inputs` (explain's, a lazy getter on live views) and the live registry's change log stay here.
+  // Every field is read before the first pause: a live registry may change between chunks.
+  const snapshot: [string, unknown][] = [];
+  for (const field of Object.keys(registry)) {
+    if (field === 'inputs' || field === 'changes' || field === 'version') continue;
+    const value = (registry as unknown as Record<string, unknown>)[field];
+    snapshot.push([field, value instanceof Map ? new Map(value) : value instanceof Set ? new Set(value) : value]);
+  }
   const head: Record<string, unknown> = {};
   const fields: { field: string; chunks: string[] }[] = [];
   const chunks = new Map<string, Uint8Array>();
-  for (const [field, value] of Object.entries(snapshot)) {
+  for (const [field, value] of snapshot) {
     const isMap = value instanceof Map;
     const items: unknown[] | undefined = isMap ? [...value] : Array.isArray(value) ? value : undefined;
     if (!items || items.length <= maxEntries) {

@@ -4,6 +4,7 @@ import type { DnsServerOptions } from '../options.js';
 import type { LogFormat } from '../log.js';
 import type { ServerAddresses } from '../server.js';
 import type { SocketSharing } from '../transport/dns-listeners.js';
+import type { RegistryDelta } from '../registry/registry-delta.js';
 import type { SnapshotBytes } from './snapshot-transfer.js';
 
 /** What a worker needs to answer: the DNS options of the command line, less what only the primary runs. */
@@ -27,6 +28,12 @@ export type ToWorker =
    * the next is sent when this one is acknowledged.
    */
   | { readonly type: 'snapshot'; readonly generation: number; readonly snapshot: SnapshotBytes }
+  /**
+   * What changed from generation `from` (the one the worker serves) to `generation`: sent instead of
+   * a snapshot when the primary still holds every delta in between. A worker serving another
+   * generation answers `resync` and gets a whole snapshot.
+   */
+  | { readonly type: 'delta'; readonly from: number; readonly generation: number; readonly delta: RegistryDelta }
   /** Asks for the worker's metrics; answered with a `report` of the same id. */
   | { readonly type: 'report'; readonly id: number }
   /** Close the sockets (in-flight TCP queries finish) and exit 0: the lame duck already happened in the primary. */

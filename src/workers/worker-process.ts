@@ -8,6 +8,7 @@ import { createServerMetrics } from '../http/metrics.js';
 import { resolveOptions } from '../options.js';
 import { createRegistryRef } from '../registry/registry-ref.js';
 import { createRoleServer, type DnsServer } from '../server.js';
+import { applyDelta, createChangeLog } from '../registry/registry-delta.js';
 import { decodeSnapshot, MissingChunkError, type ChunkStore } from './snapshot-transfer.js';
 import { newestOnly } from './newest-only.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './worker-messages.js';
@@ -34,6 +35,9 @@ process.on('message', (message: ToWorker) => {
       return;
     case 'snapshot':
       void takeSnapshot(message);
+      return;
+    case 'delta':
+      takeDelta(message);
       return;
     case 'report':
       void report(message.id);
@@ -63,11 +67,28 @@ async function start(config: WorkerConfig): Promise<void> {
  * One snapshot is read at a time (the primary sends the next only after the ack); the chunks of
  * the one served are kept for the next, which is sent without them.
  */
-/**
- * One snapshot is read at a time (the primary sends the next only after the ack); the chunks of
- * the one served are kept for the next, which is sent without them.
- */
 let store: ChunkStore = new Map();
+/** The generation queries are answered from (0: none yet), and the change log deltas feed the memos. */
+let serving = 0;
+const changeLog = createChangeLog();
+
+/** A delta is applied at once, between two queries, to the registry served: its memos keep the rest. */
+function takeDelta(message: Extract<ToWorker, { type: 'delta' }>): void {
+  const current = registry.current();
+  if (!current || message.from !== serving) {
+    logger?.warn({ generation: message.generation, from: message.from, serving }, 'registry delta for another generation; asking for all of it');
+    send({ type: 'resync', generation: message.generation });
+    return;
+  }
+  const started = performance.now();
+  registry.swap(applyDelta(current, message.delta, changeLog));
+  serving = message.generation;
+  // The chunks of the last snapshot would pin the names the delta replaced: let them go (the
+  // primary forgets them too, so a later snapshot is sent whole).
+  store = new Map();
+  send({ type: 'ack', generation: message.generation });
+  logger?.debug({ generation: message.generation, names: message.delta.entries.names.length, applyMs: Math.round((performance.now() - started) * 100) / 100 }, 'registry delta applied');
+}
 
 const takeSnapshot = newestOnly(async (current: Extract<ToWorker, { type: 'snapshot' }>) => {
   const started = performance.now();
@@ -84,6 +105,7 @@ const takeSnapshot = newestOnly(async (current: Extract<ToWorker, { type: 'snaps
   store = decoded.store;
   // Swapped whole, as the publisher does in one process: a query sees the old or the new one.
   registry.swap(decoded.registry);
+  serving = current.generation;
   send({ type: 'ack', generation: current.generation });
   logger?.debug({ generation: current.generation, chunksSent: current.snapshot.chunks.size, chunks: store.size, readMs: Math.round((performance.now() - started) * 10) / 10 }, 'registry received');
 });

@@ -61,7 +61,7 @@ describe('a large reload under queries', () => {
     expect((await queryUdp(cli.port, 'hl-999.ns-199.svc.cluster.local', 'A')).answer).toHaveLength(20);
     expect(answered).toBe(sent);
     expect(sent - sentBefore).toBeGreaterThan(10); // the loop ran while the file loaded
-    const rebuilt = cli.stderr().split('\n').filter((line) => line.includes('"msg":"registry rebuilt"'));
+    const rebuilt = cli.stderr().split('\n').filter((line) => line.includes('"msg":"registry updated"'));
     expect(rebuilt.some((line) => line.includes('"services":11101') && line.includes('"endpoints":20000'))).toBe(true);
   });
 });

@@ -172,6 +172,20 @@ describe.skipIf(!hasDig && !process.env.CI)('--workers 2: one port, two processe
     expect(await askEveryWorker(cli, 's.burst-0.svc.cluster.local')).toEqual(new Set(['NOERROR s.burst-0.svc.cluster.local. 5 IN A 10.96.10.1']));
   });
 
+  it('a change reaches the workers as a delta (the changed names), not a re-encoded snapshot', async () => {
+    const zones = zonesDir('10.96.0.10');
+    const cli = await startCli(['--workers', '2', '--upstream', 'none', '--zones', zones.dir, '--log-level', 'debug']);
+    const http = httpPort(cli);
+    const posted = await fetch(`http://127.0.0.1:${http}/v1/registrations`, { method: 'POST', body: 'namespace: dev\nservices:\n  api: { clusterIP: 10.96.9.9 }\n' });
+    expect(posted.status).toBe(200);
+    expect(await askEveryWorker(cli, 'api.dev.svc.cluster.local')).toEqual(new Set(['NOERROR api.dev.svc.cluster.local. 5 IN A 10.96.9.9']));
+    expect(await askEveryWorker(cli, 'web.shop.svc.cluster.local')).toEqual(new Set(['NOERROR web.shop.svc.cluster.local. 5 IN A 10.96.0.10']));
+    const applied = cli.stderr().split('\n').filter((l) => l.includes('"msg":"registry delta applied"')).map((l) => (JSON.parse(l) as { worker: number }).worker);
+    expect(new Set(applied)).toEqual(new Set([1, 2]));
+    // The registry was encoded once, for the workers' first snapshot, not again for the change.
+    expect(cli.stderr().match(/"msg":"registry encoded for the workers"/g)).toHaveLength(1);
+  });
+
   it('forwards from each worker with its own upstream client and reply cache; the primary adds up their forward and cache series', async () => {
     const upstream = await startFakeUpstream((q) => reply(q, { answer: [rr(questionOf(q).name, 1, 300, [192, 0, 2, 10])] }));
     const cli = await startCli(['--workers', '2', '--upstream', `127.0.0.1:${upstream.port}`, '--upstream-timeout', '20000']); // no retry on a loaded machine

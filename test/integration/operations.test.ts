@@ -45,6 +45,22 @@ describe('metrics', () => {
     expect(after).toMatch(/^process_cpu_user_seconds_total /m);
   });
 
+  it('count registry changes by source and time each batch applied', async () => {
+    const { server, port } = await startServer({ zones, http: '127.0.0.1:0' });
+    const scrape = async () => (await fetch(`${base(server)}/metrics`)).text();
+    const before = await scrape();
+    const loaded = metricValue(before, 'cluster_dns_registry_changes_total', { source: 'files' });
+    expect(loaded).toBeGreaterThan(0); // the first load is the files' objects
+    expect(metricValue(before, 'cluster_dns_registry_changes_total', { source: 'registrations' })).toBe(0);
+    await server.apply('namespace: shop\nservices:\n  extra: { clusterIP: 10.96.0.99 }\n');
+    expect((await queryUdp(port, 'extra.shop.svc.cluster.local', 'A')).answer).toEqual(['extra.shop.svc.cluster.local. 5 IN A 10.96.0.99']);
+    const after = await scrape();
+    // A native document is registered per object: its namespace and its service.
+    expect(metricValue(after, 'cluster_dns_registry_changes_total', { source: 'registrations' })).toBe(2);
+    expect(metricValue(after, 'cluster_dns_registry_changes_total', { source: 'files' })).toBe(loaded);
+    expect(metricValue(after, 'cluster_dns_registry_apply_seconds_count', {}) - metricValue(before, 'cluster_dns_registry_apply_seconds_count', {})).toBe(1);
+  });
+
   it('keeps one registry per server, so two embedded servers do not collide', async () => {
     const a = await startServer({ zones, http: '127.0.0.1:0' });
     const b = await startServer({ zones, http: '127.0.0.1:0' });

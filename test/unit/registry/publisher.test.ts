@@ -137,3 +137,57 @@ describe('publisher: readiness', () => {
     expect(publisher.stats().builds).toBe(1);
   });
 });
+
+describe('publisher: per-object changes', () => {
+  it('keeps the memoised answer of an unrelated name across a batch and drops the changed one', async () => {
+    const { publisher, ref, sources } = setUp(['kubernetes']);
+    const [kube] = sources as [TestSource];
+    const resolve = createResolver(ref, { zone: 'cluster.local', podMode: 'disabled', defaultNamespace: 'default', nameServerAddresses: ['127.0.0.1'] });
+    await publisher.start();
+    kube.to.upsert('service/shop/web', headlessService('shop', 'web', ['10.244.0.1']).input);
+    kube.to.upsert('service/shop/db', clusterIpService('shop', 'db', '10.96.0.3').input);
+    kube.to.synced();
+    await publisher.published();
+    const unrelated = await resolve(queryObject('db.shop.svc.cluster.local', 'A'));
+    const before = await resolve(queryObject('web.shop.svc.cluster.local', 'A'));
+
+    kube.to.upsert('service/shop/web', headlessService('shop', 'web', ['10.244.0.2']).input);
+    await publisher.published();
+    // The same object: its encoded reply is reused too (the encoder keeps bytes per answer object).
+    expect(await resolve(queryObject('db.shop.svc.cluster.local', 'A'))).toBe(unrelated);
+    const after = await resolve(queryObject('web.shop.svc.cluster.local', 'A'));
+    expect(after).not.toBe(before);
+    expect(after).toMatchObject({ rcode: 0, answer: [{ type: 'A', name: 'web.shop.svc.cluster.local', ttl: 5, address: '10.244.0.2' }] });
+    // Only the changed service was recomputed, and the SOA serial moved on.
+    expect(ref.current()?.version).toBe(2);
+  });
+
+  it('commits a large batch at once: between its slices queries see all of the old registry, then all of the new', async () => {
+    const { publisher, ref, sources } = setUp(['files']);
+    const [files] = sources as [TestSource];
+    await publisher.start();
+    files.to.synced();
+    await publisher.published();
+    const count = 3000;
+    for (let i = 0; i < count; i++) files.to.upsert(`service/ns-${i % 7}/svc-${i}`, clusterIpService(`ns-${i % 7}`, `svc-${i}`, `10.97.${i >> 8}.${i & 255}`).input);
+    const done = files.to.published();
+    let settled = false;
+    void done.then(() => (settled = true));
+    const seen: string[] = [];
+    let turns = 0;
+    while (!settled) {
+      turns++;
+      const names = ref.current()!.names;
+      const first = names.has('svc-0.ns-0.svc.cluster.local');
+      const last = names.has(`svc-${count - 1}.ns-${(count - 1) % 7}.svc.cluster.local`);
+      expect(first).toBe(last);
+      const state = first ? 'new' : 'old';
+      if (seen.at(-1) !== state) seen.push(state);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(seen).toEqual(['old', 'new'].slice(0, seen.length));
+    expect(turns).toBeGreaterThan(1); // the batch was computed over several turns of the event loop
+    expect(ref.current()!.counts.services).toBe(count);
+    expect([...ref.current()!.names.keys()].filter((n) => /^svc-\d+\.ns-\d\.svc\.cluster\.local$/.test(n)).length).toBe(count);
+  });
+});
