@@ -58,7 +58,7 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   ttl: { value: 'int', option: 'ttl', env: 'CLUSTER_DNS_TTL', help: 'TTL of cluster records, seconds', default: '5' },
   pods: { value: 'string', option: 'pods', env: 'CLUSTER_DNS_PODS', help: 'pod records: disabled | insecure | verified', default: 'insecure' },
   upstream: { value: 'string', option: 'upstream', env: 'CLUSTER_DNS_UPSTREAM', help: 'comma-separated IP[:port] upstreams, or none', default: 'nameservers of /etc/resolv.conf' },
-  'allow-recursion': { value: 'list', option: 'allowRecursion', env: 'CLUSTER_DNS_ALLOW_RECURSION', help: 'comma-separated CIDRs that may use forwarding (others: REFUSED)', default: 'everyone' },
+  'allow-recursion': { value: 'list', option: 'allowRecursion', env: 'CLUSTER_DNS_ALLOW_RECURSION', help: 'comma-separated CIDRs that may use forwarding (others: REFUSED); 0.0.0.0/0,::/0 for everyone', default: 'everyone on a loopback --host, else loopback and this host\'s private networks' },
   'service-cidr': { value: 'list', option: 'serviceCidrs', env: 'CLUSTER_DNS_SERVICE_CIDR', help: 'Service ranges (ClusterIP allocation, reverse zones): one IPv4 and/or one IPv6 CIDR, comma-separated', default: '10.96.0.0/12,fd00:10:96::/108' },
   'pod-cidr': { value: 'list', option: 'podCidrs', env: 'CLUSTER_DNS_POD_CIDR', help: 'Pod ranges (simulated Pods, reverse zones): one IPv4 and/or one IPv6 CIDR, comma-separated', default: '10.244.0.0/16,fd00:10:244::/56' },
   'upstream-timeout': { value: 'int', option: 'upstreamTimeoutMs', env: 'CLUSTER_DNS_UPSTREAM_TIMEOUT', help: 'per-try upstream timeout, ms', default: '2000' },

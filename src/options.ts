@@ -1,7 +1,8 @@
 /** Server options with their defaults, validated once into a complete, normalised configuration. */
 import { existsSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, networkInterfaces } from 'node:os';
+import { localRecursionCidrs, type InterfaceTable } from './dns/local-networks.js';
 import { normalizeZone } from './registry/build-registry.js';
 import type { HostIndexOptions } from './registry/build-host-index.js';
 import { ConfigError } from './errors.js';
@@ -84,7 +85,11 @@ export interface DnsServerOptions {
   readonly shutdownGraceMs?: number;
   /** Log one line per query. Default `false`. */
   readonly logQueries?: boolean;
-  /** Clients (CIDRs) whose out-of-zone queries are forwarded; others get REFUSED. Default: everyone. */
+  /**
+   * Clients (CIDRs) whose out-of-zone queries are forwarded; others get REFUSED. Default: everyone
+   * on a loopback `host`; beyond loopback, loopback and the private networks of this host's
+   * interfaces (src/dns/local-networks.ts), so a public address is never an open resolver by accident.
+   */
   readonly allowRecursion?: string | readonly string[];
   /** pino level. Default `info`. */
   readonly logLevel?: string;
@@ -260,6 +265,7 @@ export const OPTION_SPECS = {
 const HOOKS: Readonly<Record<string, { expected: string; ok: (v: unknown) => boolean }>> = {
   logger: { expected: 'a pino logger', ok: (v) => typeof v === 'object' && v !== null && typeof (v as { child?: unknown }).child === 'function' },
   now: { expected: 'a function returning epoch ms', ok: (v) => typeof v === 'function' },
+  networkInterfaces: { expected: 'a function returning the os.networkInterfaces() table', ok: (v) => typeof v === 'function' },
 };
 
 type Specs = typeof OPTION_SPECS;
@@ -465,6 +471,26 @@ export function parseHttpAddress(text: string): { host: string; port: number } |
   return { host, port };
 }
 
+/** Who may have names forwarded: everyone, or the clients in `cidrs` (and where that list came from, for the start-up log). */
+export type RecursionPolicy =
+  | { readonly kind: 'everyone' }
+  | { readonly kind: 'listed'; readonly from: 'allow-recursion' | 'local networks'; readonly cidrs: readonly string[]; readonly allowed: (address: string) => boolean };
+
+/**
+ * The recursion ACL in force: `--allow-recursion` when given; otherwise everyone on a loopback
+ * host (only this machine can reach it), and beyond loopback the host's loopback and private
+ * interface networks, as BIND's default `allow-recursion { localhost; localnets; }` (RFC 5358 §4:
+ * recursion only for the intended clients). Interfaces are read once, at creation.
+ */
+export function recursionPolicy(options: ResolvedOptions, interfaces: () => InterfaceTable = networkInterfaces): RecursionPolicy {
+  if (options.allowRecursion && options.allowRecursionText) {
+    return { kind: 'listed', from: 'allow-recursion', cidrs: options.allowRecursionText, allowed: options.allowRecursion };
+  }
+  if (isLoopback(options.host)) return { kind: 'everyone' };
+  const cidrs = localRecursionCidrs(interfaces());
+  return { kind: 'listed', from: 'local networks', cidrs, allowed: parseCidrList(cidrs) };
+}
+
 /** `10.0.0.0/8,::1/128,192.0.2.7` → a membership test; a bare address is a single host. */
 export function parseCidrList(cidrs: readonly string[]): (address: string) => boolean {
   const list = new BlockList();
@@ -480,6 +506,9 @@ export function parseCidrList(cidrs: readonly string[]): (address: string) => bo
     list.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
   }
   return (address) => {
+    // A link-local IPv6 client arrives with its zone (fe80::1%eth0); the zone is not part of the address.
+    const zone = address.indexOf('%');
+    if (zone >= 0) address = address.slice(0, zone);
     const family = isIP(address);
     if (family === 0) return false;
     // IPv4 clients on a dual-stack socket appear as ::ffff:a.b.c.d.

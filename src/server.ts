@@ -9,7 +9,8 @@ import { FilesSource, type ReloadReport as FilesReloadReport } from './sources/f
 import { RegistrationsSource, type Registration, type RegistrationInput, type RegistrationRef } from './sources/registrations-source.js';
 import { ClusterDnsError, ConfigError } from './errors.js';
 import { createLogger, createRateLimitedLogger, silentLogger, type Logger } from './log.js';
-import { explainOptionsFor, hostIndexOptions, isLoopback, missingZonePaths, nameServerAddresses, resolveOptions, type DnsServerOptions, type ResolvedOptions } from './options.js';
+import { explainOptionsFor, hostIndexOptions, isLoopback, missingZonePaths, nameServerAddresses, recursionPolicy, resolveOptions, type DnsServerOptions, type ResolvedOptions } from './options.js';
+import type { InterfaceTable } from './dns/local-networks.js';
 import { servfail } from './dns/outcomes.js';
 import type { Answer, Query } from './dns/types.js';
 import { createResolver } from './resolver/create-resolver.js';
@@ -95,6 +96,8 @@ export interface CreateDnsServerOptions extends DnsServerOptions {
   readonly logger?: Logger;
   /** Clock for SOA serials; default Date.now. */
   readonly now?: () => number;
+  /** The host's interfaces, for the default recursion ACL off loopback; default `os.networkInterfaces`. */
+  readonly networkInterfaces?: () => InterfaceTable;
 }
 
 /**
@@ -158,6 +161,8 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
   let upstreamClient: UpstreamClient | undefined;
   let replyCache: ReplyCache | undefined;
   const outOfZone: Stage[] = [];
+  const recursion = recursionPolicy(options, input.networkInterfaces);
+  const mayRecurse = recursion.kind === 'listed' ? recursion.allowed : undefined;
   let chase: CnameChaseOptions | undefined;
   // A primary forwards nothing: its workers each have their own upstream client and reply cache.
   if (options.upstream !== 'none' && role.kind !== 'primary') {
@@ -175,7 +180,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     });
     replyCache = createReplyCache({ maxEntries: options.cacheSize, ...(input.now ? { now: input.now } : {}) });
     let loopReported = false;
-    if (options.allowRecursion) outOfZone.push(createRecursionAclStage(options.allowRecursion));
+    if (mayRecurse) outOfZone.push(createRecursionAclStage(mayRecurse));
     const forward = createForwardStage(upstreamClient, {
       onLoopDetected: (query) => {
         if (loopReported) return;
@@ -189,7 +194,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     chase = {
       lookup: (query) => cacheStage(query, (q) => forward(q, refuseOutOfZone)),
       maxEntries: options.cacheSize,
-      ...(options.allowRecursion ? { mayRecurse: options.allowRecursion } : {}),
+      ...(mayRecurse ? { mayRecurse } : {}),
       ...(input.now ? { now: input.now } : {}),
     };
   }
@@ -473,11 +478,9 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
         if (options.upstream !== 'none') rejectSelfUpstream(options.upstream, [{ address: options.host, port: bound.udp.port }]);
         addresses = bound;
         if (role.kind === 'worker') return bound; // the primary sends the registry and says "listening"
-        if (recursionAvailable && !isLoopback(options.host) && !options.allowRecursion) {
-          log.warn(
-            { host: options.host },
-            'listening beyond loopback with forwarding on and no --allow-recursion: anyone who can reach this address can use it as a resolver',
-          );
+        if (recursionAvailable && recursion.kind === 'listed') {
+          // Say who may use forwarding: with the default, a client left out learns why from this line.
+          log.info({ host: options.host, allowRecursion: recursion.cidrs, from: recursion.from }, `forwarding only for ${recursion.from === 'allow-recursion' ? '--allow-recursion' : "this host's loopback and private networks (--allow-recursion to change)"}; others get REFUSED`);
         }
         // Starts every source (the files are read, --strict throws here) and waits for the first
         // snapshot when every source has synced; until then cluster names get SERVFAIL.
