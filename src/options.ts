@@ -91,6 +91,13 @@ export interface DnsServerOptions {
    * interfaces (src/dns/local-networks.ts), so a public address is never an open resolver by accident.
    */
   readonly allowRecursion?: string | readonly string[];
+  /**
+   * UDP replies per second to one client prefix (/24 IPv4, /56 IPv6), as Knot's and BIND's response
+   * rate limiting; beyond it replies are dropped and every second one sent truncated (TC=1, the
+   * client retries over TCP, which is not limited). 0 turns it off. Default `1000` when `host` is
+   * beyond loopback, `0` (off) on loopback (only this machine can reach it, benchmarks included).
+   */
+  readonly rrlRate?: number;
   /** pino level. Default `info`. */
   readonly logLevel?: string;
   /** Mirror a live cluster through its API (list/watch), alongside zones and registrations. Default: off. */
@@ -136,6 +143,13 @@ export interface DnsServerOptions {
 
 export const DEFAULT_SERVICE_CIDRS: readonly string[] = ['10.96.0.0/12', 'fd00:10:96::/108'];
 export const DEFAULT_POD_CIDRS: readonly string[] = ['10.244.0.0/16', 'fd00:10:244::/56'];
+
+/**
+ * Response rate limit off loopback, replies/s per client prefix. Knot's documentation suggests 200
+ * for an authoritative server; clients of a cluster DNS share a node's /24, so this leaves room for
+ * a busy node, and a client over it still gets every other answer via TC and TCP.
+ */
+export const DEFAULT_RRL_RATE = 1000;
 
 /** More worker processes than this is a typo, not a machine. */
 const MAX_WORKERS = 1024;
@@ -227,6 +241,9 @@ export const OPTION_SPECS = {
   shutdownGraceMs: wholeNumber(0, 3_600_000, 0, 'a duration in ms'),
   logQueries: boolean(false),
   allowRecursion: spec('a CIDR or an array of CIDRs', undefined as readonly string[] | undefined, (v) => stringList(v, true)),
+  rrlRate: spec('a number of responses per second per client prefix (0 = off)', undefined as number | undefined, (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1_000_000_000 ? v : INVALID,
+  ),
   logLevel: oneOf(LOG_LEVELS, 'info'),
   // Read and checked (kubeconfig, service account) when the server is created; here only its shape.
   kubernetes: spec('an object { mode?, kubeconfig?, context?, namespaces?, labels? }', undefined as KubernetesOptions | undefined, (v) =>
@@ -272,11 +289,13 @@ type Specs = typeof OPTION_SPECS;
 type SpecValue<S> = S extends OptionSpec<infer T> ? T : never;
 
 /** Every option resolved to its value or default; `allowRecursion` becomes a membership test. */
-export type ResolvedOptions = { readonly [K in Exclude<keyof Specs, 'allowRecursion' | 'clusterDomain'>]: SpecValue<Specs[K]> } & {
+export type ResolvedOptions = { readonly [K in Exclude<keyof Specs, 'allowRecursion' | 'clusterDomain' | 'rrlRate'>]: SpecValue<Specs[K]> } & {
   /** The first cluster domain: the zone registry names, short forms and PTR targets are written in. */
   readonly clusterDomain: string;
   /** Every cluster domain, the first one first; each answers every name. */
   readonly clusterDomains: readonly string[];
+  /** Replies per second per client prefix; 0 = off (the default on a loopback host). */
+  readonly rrlRate: number;
   /** Undefined: every client may recurse. */
   readonly allowRecursion: ((address: string) => boolean) | undefined;
   readonly allowRecursionText: readonly string[] | undefined;
@@ -325,9 +344,10 @@ export function resolveOptions(options: DnsServerOptions = {}): ResolvedOptions 
   }
   const allowRecursionText = resolved.allowRecursion as readonly string[] | undefined;
   return {
-    ...(resolved as Omit<ResolvedOptions, 'allowRecursion' | 'allowRecursionText' | 'clusterDomain' | 'clusterDomains'>),
+    ...(resolved as Omit<ResolvedOptions, 'allowRecursion' | 'allowRecursionText' | 'clusterDomain' | 'clusterDomains' | 'rrlRate'>),
     clusterDomain: clusterDomains[0]!,
     clusterDomains,
+    rrlRate: (resolved.rrlRate as number | undefined) ?? (isLoopback(resolved.host as string) ? 0 : DEFAULT_RRL_RATE),
     allowRecursion: allowRecursionText ? parseCidrList(allowRecursionText) : undefined,
     allowRecursionText,
   };

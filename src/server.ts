@@ -32,6 +32,8 @@ import { decodeQuery } from './wire/query-decoder.js';
 import { encodeResponse, encodeVerdict } from './wire/answer-encoder.js';
 import { createDnsListeners, type DnsListeners, type ListenerMeta, type SocketSharing } from './transport/dns-listeners.js';
 import { chooseUdpEngine, loadNativeUdpAddon, type NativeUdpStats } from './transport/native-addon.js';
+import { clientPrefix, createResponseRateLimiter } from './transport/response-rate-limit.js';
+import { truncateReply } from './wire/truncate-reply.js';
 
 export type { Registration, RegistrationInput, RegistrationRef } from './sources/registrations-source.js';
 
@@ -94,7 +96,7 @@ export interface DnsServer {
 export interface CreateDnsServerOptions extends DnsServerOptions {
   /** A pino logger; default: silent unless `logLevel` is given (an embedded server says nothing unless asked). */
   readonly logger?: Logger;
-  /** Clock for SOA serials; default Date.now. */
+  /** Clock for SOA serials and response rate limiting; default Date.now. */
   readonly now?: () => number;
   /** The host's interfaces, for the default recursion ACL off loopback; default `os.networkInterfaces`. */
   readonly networkInterfaces?: () => InterfaceTable;
@@ -247,6 +249,16 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
       (error: unknown) => finish(query, verdict.question, resolverFailed(query, error), meta, packet, since),
     );
   }
+
+  /** UDP replies beyond --rrl-rate per client prefix: dropped, every second one sent truncated. */
+  const rateLimiter = options.rrlRate > 0 ? createResponseRateLimiter({ ratePerSecond: options.rrlRate, now }) : undefined;
+  const filterUdpReply = rateLimiter && ((reply: Uint8Array, client: string): Uint8Array | undefined => {
+    const verdict = rateLimiter.check(client);
+    if (verdict === 'send') return reply;
+    metrics?.observeRateLimited(verdict);
+    rateLimited.warn({ limit: 'rrl', prefix: clientPrefix(client), rrlRate: options.rrlRate }, 'limit reached: rrl (UDP replies to a client prefix beyond --rrl-rate)');
+    return verdict === 'slip' ? truncateReply(reply) : undefined;
+  });
 
   const encodeOptions = { udp: { transport: 'udp', recursionAvailable }, tcp: { transport: 'tcp', recursionAvailable } } as const;
 
@@ -462,6 +474,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
             tcpBusyIdleTimeoutMs: options.tcpBusyIdleTimeoutMs,
             tcpSlowTimeoutMs: options.tcpSlowTimeoutMs,
             maxTcpBufferedBytes: options.tcpMaxBufferedBytes,
+            ...(filterUdpReply ? { filterUdpReply } : {}),
             onError: (error, meta) => rateLimited.error({ err: error, transport: meta.transport }, 'listener error'),
             onLimit: (kind) => {
               metrics?.observeLimit(kind);

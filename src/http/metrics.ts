@@ -101,6 +101,8 @@ export interface ServerMetrics extends QueryCounter {
   observeForward(upstream: { readonly address: string; readonly port: number }, outcome: 'ok' | 'timeout' | 'error', seconds: number): void;
   observeLimit(kind: string): void;
   observePanic(): void;
+  /** A UDP reply held back by response rate limiting: `drop`ped, or sent truncated (`slip`). */
+  observeRateLimited(action: 'drop' | 'slip'): void;
   observeReload(result: 'success' | 'failure'): void;
   /** One registry batch: objects changed per source, and the seconds it took to apply. */
   observeRegistryApply(changes: Readonly<Record<string, number>>, seconds: number): void;
@@ -261,6 +263,9 @@ export function createServerMetrics(serverLabel: string, zone: string, options: 
   const udpDatagrams = new Counter({ name: 'cluster_dns_udp_batched_datagrams_total', help: 'Datagrams the native UDP engine read; divided by the batches, the mean batch size.', registers: [summed] });
   const udpOverflow = new Counter({ name: 'cluster_dns_udp_send_queue_overflow_total', help: 'UDP replies dropped because the send buffer was full (EAGAIN) and the native engine queue too.', registers: [summed] });
   let reportedUdp = { batches: 0, datagrams: 0, overflow: 0 };
+  const rrlLimited = new Counter({ name: 'cluster_dns_rrl_limited_total', help: 'UDP replies held back by response rate limiting (--rrl-rate), by action: drop, or slip (sent truncated, TC=1).', labelNames: ['action'], registers: [summed] });
+  // Bound once: under an attack this is counted per datagram.
+  const rrlActions = { drop: rrlLimited.labels('drop'), slip: rrlLimited.labels('slip') };
   const objects = new Gauge({ name: 'cluster_dns_registry_objects', help: 'Objects in the registry now, by kind.', labelNames: ['kind'], registers: [registry] });
   const reloads = new Counter({ name: 'cluster_dns_registry_reloads_total', help: 'Registry rebuilds, by result.', labelNames: ['result'], registers: [registry] });
   const registryChanges = new Counter({ name: 'cluster_dns_registry_changes_total', help: 'Registry objects upserted or removed, by source.', labelNames: ['source'], registers: [registry] });
@@ -362,6 +367,9 @@ export function createServerMetrics(serverLabel: string, zone: string, options: 
     },
     observePanic() {
       panics.inc();
+    },
+    observeRateLimited(action) {
+      rrlActions[action].inc();
     },
     observeReload(result) {
       reloads.labels(result).inc();

@@ -74,6 +74,11 @@ export interface ListenerOptions extends ListenerLimits {
    * (recvmmsg/sendmmsg) instead of node:dgram. Default: node:dgram. TCP is node:net either way.
    */
   readonly nativeUdp?: NativeUdpAddon;
+  /**
+   * Sees each UDP reply before it is sent: returns the bytes to send instead, or undefined to send
+   * nothing (response rate limiting). Default: every reply is sent as the handler made it.
+   */
+  readonly filterUdpReply?: (reply: Uint8Array, client: string) => Uint8Array | undefined;
 }
 
 /**
@@ -473,8 +478,20 @@ function serve(udp: UdpSocket | NativeUdpSocket, tcp: Server, options: ListenerO
   };
 
   // UDP, the hot path: one datagram, one reply to the sender. A failing handler loses that query only.
-  if ('serve' in udp) udp.serve(handler, onError);
-  else serveDgram(udp, handler, onError, () => open);
+  // The reply filter wraps the handler, so both engines send what it returns (rate limiting).
+  const filter = options.filterUdpReply;
+  const udpHandler: PacketHandler =
+    filter === undefined
+      ? handler
+      : (packet, meta) => {
+          const reply = handler(packet, meta);
+          if (reply === undefined) return undefined;
+          const client = meta.client.address;
+          if (reply instanceof Uint8Array) return filter(reply, client);
+          return reply.then((bytes) => (bytes ? filter(bytes, client) : undefined));
+        };
+  if ('serve' in udp) udp.serve(udpHandler, onError);
+  else serveDgram(udp, udpHandler, onError, () => open);
 
   tcp.on('connection', (socket) => {
     if (open && connections.size >= maxConnections) {
