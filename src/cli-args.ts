@@ -71,6 +71,7 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'tcp-slow-timeout': { value: 'int', option: 'tcpSlowTimeoutMs', env: 'CLUSTER_DNS_TCP_SLOW_TIMEOUT', help: 'close a TCP connection that takes longer to send one message, ms', default: '5000' },
   'tcp-max-buffered': { value: 'int', option: 'tcpMaxBufferedBytes', env: 'CLUSTER_DNS_TCP_MAX_BUFFERED', help: 'bytes held per TCP connection (>= 65537)', default: '262144' },
   'max-registry-bytes': { value: 'int', option: 'maxRegistryBytes', env: 'CLUSTER_DNS_MAX_REGISTRY_BYTES', help: 'largest registry file read; bigger ones are refused', default: '67108864' },
+  'public-short-forms': { value: 'switch', option: 'publicShortForms', env: 'CLUSTER_DNS_PUBLIC_SHORT_FORMS', help: 'let registered services answer short forms ending in a public TLD (github.com)', default: 'false' },
   'rrl-rate': { value: 'int', option: 'rrlRate', env: 'CLUSTER_DNS_RRL_RATE', help: 'UDP replies/s per client /24 (IPv6 /56); beyond it dropped, every 2nd sent TC=1 (TCP retry); 0 = off', default: '1000 off loopback, 0 on loopback' },
   'log-level': { value: 'string', option: 'logLevel', env: 'CLUSTER_DNS_LOG_LEVEL', help: 'fatal | error | warn | info | debug | trace | silent', default: 'info' },
   'log-format': { value: 'string', env: 'CLUSTER_DNS_LOG_FORMAT', help: 'pretty | json', default: 'pretty on a terminal, else json' },

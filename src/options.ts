@@ -98,6 +98,12 @@ export interface DnsServerOptions {
    * beyond loopback, `0` (off) on loopback (only this machine can reach it, benchmarks included).
    */
   readonly rrlRate?: number;
+  /**
+   * Let services from registrations answer short forms ending in a public top-level domain
+   * (`github.com` for service `github` in namespace `com`). Default `false`: those names are
+   * forwarded (or REFUSED) as if the registration were not there; the cluster names still answer.
+   */
+  readonly publicShortForms?: boolean;
   /** pino level. Default `info`. */
   readonly logLevel?: string;
   /** Mirror a live cluster through its API (list/watch), alongside zones and registrations. Default: off. */
@@ -244,6 +250,7 @@ export const OPTION_SPECS = {
   rrlRate: spec('a number of responses per second per client prefix (0 = off)', undefined as number | undefined, (v) =>
     typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1_000_000_000 ? v : INVALID,
   ),
+  publicShortForms: boolean(false),
   logLevel: oneOf(LOG_LEVELS, 'info'),
   // Read and checked (kubeconfig, service account) when the server is created; here only its shape.
   kubernetes: spec('an object { mode?, kubeconfig?, context?, namespaces?, labels? }', undefined as KubernetesOptions | undefined, (v) =>
@@ -469,6 +476,7 @@ export function explainOptionsFor(options: ResolvedOptions): ExplainOptions {
   return {
     podMode: options.pods,
     defaultNamespace: options.defaultNamespace,
+    publicShortForms: options.publicShortForms,
     nameServerAddresses: nameServerAddresses(options.host),
     ingressZones: options.ingressZones,
     clusterAliases: options.clusterDomains.slice(1),

@@ -204,6 +204,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     zone: options.clusterDomain,
     podMode: options.pods,
     defaultNamespace: options.defaultNamespace,
+    publicShortForms: options.publicShortForms,
     nameServerAddresses: nsAddresses,
     outOfZone,
     ...(chase ? { chase } : {}),

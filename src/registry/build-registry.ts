@@ -175,9 +175,14 @@ export function* buildRegistrySteps(written: readonly SourcedInput[], options: B
   // Hostnames outside the cluster zone are their own index (build-host-index.ts), built from the same inputs.
   const hostIndex = buildHostIndex(inputs, options.hosts ?? { zones: [], defaultAddresses: [] });
   diagnostics.push(...hostIndex.diagnostics);
+  // Services from registrations (the API anyone on loopback may reach): short forms of theirs that
+  // look like public names are not answered by default (short-form-stage.ts).
+  const registeredServices = new Set<string>();
+  for (const [key, source] of serviceSource) if (source === REGISTRATIONS_SOURCE_ID) registeredServices.add(key);
 
   const registry: Registry = {
     zone,
+    registeredServices,
     ttl,
     serial: options.serial >>> 0,
     namespaces,
@@ -192,6 +197,9 @@ export function* buildRegistrySteps(written: readonly SourcedInput[], options: B
   };
   return { registry, diagnostics };
 }
+
+/** The registrations source's id (sources/registrations-source.ts); registry/ does not import sources/. */
+export const REGISTRATIONS_SOURCE_ID = 'registrations';
 
 function serviceKey(namespace: string, name: string): string {
   return `${namespace.toLowerCase()}/${name.toLowerCase()}`;

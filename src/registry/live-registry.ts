@@ -18,7 +18,7 @@
 import type { Cidr } from '../dns/cidr.js';
 import type { DomainName, PTRRecord } from '../dns/types.js';
 import { allocateClusterIps, type ClusterIpAllocation } from './allocate-cluster-ips.js';
-import { BUILT_IN_NAMESPACES, normalizeZone, preferredGroups, structureNode, type SourcedInput } from './build-registry.js';
+import { BUILT_IN_NAMESPACES, normalizeZone, preferredGroups, REGISTRATIONS_SOURCE_ID, structureNode, type SourcedInput } from './build-registry.js';
 import { deriveControlPlane, DEFAULT_SERVICE_CIDRS } from './derive-control-plane.js';
 import type { Diagnostic } from './diagnostics.js';
 import { deriveEndpointsFromSelectors } from './endpoints-from-selectors.js';
@@ -69,6 +69,8 @@ export interface RegistryEntries {
   readonly reverse: readonly (readonly [DomainName, readonly PTRRecord[] | undefined])[];
   readonly namespaces: readonly (readonly [string, boolean])[];
   readonly podIps: readonly (readonly [string, ReadonlySet<string> | undefined])[];
+  /** Services (`namespace/name`) that began or stopped coming from registrations (the public short-form rule). */
+  readonly registered?: readonly (readonly [string, boolean])[];
 }
 
 export interface LiveRegistry {
@@ -147,6 +149,8 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
   let seq = 0;
   // Indexes over the objects.
   const candidates = new Map<string, Entry<ServiceInput>[]>();
+  /** `namespace/name` of the services whose winning definition came from registrations. */
+  const registeredServices = new Set<string>();
   const groups = new Map<string, Entry<EndpointGroupInput>[]>();
   const groupRawKeys = new Map<string, number>();
   /** Raw namespace → pod name → the pods of that name (several sources may hold one). */
@@ -264,12 +268,13 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
   };
 
   /** One service key's part and diagnostics, from the indexes (nothing live is written). */
-  function computeKey(key: string, podCache: Map<string, PodInput[]>): { part: ServiceNames | undefined; diagnostics: readonly Diagnostic[] } {
+  function computeKey(key: string, podCache: Map<string, PodInput[]>): { part: ServiceNames | undefined; diagnostics: readonly Diagnostic[]; registered?: boolean } {
     const kept = (candidates.get(key) ?? []).filter((c) => !allocation.rejected.has(c.value)).sort(byBuildOrder);
     const winner = kept[0];
     if (!winner) return { part: undefined, diagnostics: [] };
     const diagnostics: Diagnostic[] = [];
     const from = winner.of.source;
+    const registered = from === REGISTRATIONS_SOURCE_ID;
     for (const c of kept.slice(1)) {
       // An earlier source shadows a later one (a warning); two definitions within one source are a mistake.
       const shadowed = from !== c.of.source;
@@ -298,7 +303,7 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
       diagnostics.push(...findUnmatchedSelectors([final], podsThere));
     }
     const part = serviceNames(withAddresses(winner.value), preferredGroups([...own, ...derived]), zone, ttl);
-    return { part, diagnostics };
+    return { part, diagnostics, registered };
   }
 
   /** Every candidate in the whole build's order (allocation depends on the order of duplicates). */
@@ -400,18 +405,27 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
   }
 
   /** Writes the recomputed parts into the live maps: synchronous, so no query sees half of it. */
-  function commit(computed: Map<string, { part: ServiceNames | undefined; diagnostics: readonly Diagnostic[] }>, touched: Touched, reallocated: boolean): AppliedDelta {
+  function commit(computed: Map<string, { part: ServiceNames | undefined; diagnostics: readonly Diagnostic[]; registered?: boolean }>, touched: Touched, reallocated: boolean): AppliedDelta {
     const added: string[] = [];
     const removed: string[] = [];
     const changed: string[] = [];
     const changedNames: DomainName[] = [];
     const changedOwners = new Set<DomainName>();
     const namespacesTouched = new Set(touched.namespaces);
-    const written: { names: [DomainName, NameNode | undefined][]; reverse: [DomainName, PTRRecord[] | undefined][]; namespaces: [string, boolean][]; podIps: [string, Set<string> | undefined][] } = { names: [], reverse: [], namespaces: [], podIps: [] };
-    for (const [key, { part, diagnostics }] of computed) {
+    const written: { names: [DomainName, NameNode | undefined][]; reverse: [DomainName, PTRRecord[] | undefined][]; namespaces: [string, boolean][]; podIps: [string, Set<string> | undefined][]; registered: [string, boolean][] } = { names: [], reverse: [], namespaces: [], podIps: [], registered: [] };
+    for (const [key, { part, diagnostics, registered }] of computed) {
       if (diagnostics.length > 0) keyDiagnostics.set(key, diagnostics);
       else keyDiagnostics.delete(key);
       const old = parts.get(key);
+      // Which source a service came from decides its public-looking short forms (short-form-stage.ts):
+      // a change of source alone changes its answers, so its names count as changed.
+      const isRegistered = part !== undefined && registered === true;
+      if (registeredServices.has(key) !== isRegistered) {
+        if (isRegistered) registeredServices.add(key);
+        else registeredServices.delete(key);
+        written.registered.push([key, isRegistered]);
+        if (old && part && old.summary.fingerprint === part.summary.fingerprint) changedNames.push(part.name);
+      }
       if (!old && !part) continue; // endpoints of a service nobody defines
       if (old && part && old.summary.kind === part.summary.kind && old.summary.fingerprint === part.summary.fingerprint) continue; // same names: keep the old part and its memo
       if (old) {
@@ -510,6 +524,7 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
       version,
       changes,
       ...(hosts ? { hosts } : {}),
+      registeredServices,
     };
     // Listings and explain only: sorted or derived when first read, never on the query path.
     Object.defineProperty(view, 'services', {

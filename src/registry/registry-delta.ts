@@ -34,6 +34,7 @@ export function composeDeltas(deltas: readonly RegistryDelta[]): RegistryDelta {
       reverse: deltas.flatMap((d) => d.entries.reverse),
       namespaces: deltas.flatMap((d) => d.entries.namespaces),
       podIps: deltas.flatMap((d) => d.entries.podIps),
+      registered: deltas.flatMap((d) => d.entries.registered ?? []),
     },
     scopes: deltas.flatMap((d) => d.scopes),
     ...(hostsOf(deltas) ? { hosts: hostsOf(deltas)! } : {}),
@@ -105,6 +106,14 @@ export function applyDelta(registry: Registry, delta: RegistryDelta, log: Change
   for (const [ns, ips] of delta.entries.podIps) {
     if (ips) podIps.set(ns, ips);
     else podIps.delete(ns);
+  }
+  if (delta.entries.registered && delta.entries.registered.length > 0) {
+    const registered = (registry.registeredServices ?? new Set<string>()) as Set<string>;
+    for (const [key, present] of delta.entries.registered) {
+      if (present) registered.add(key);
+      else registered.delete(key);
+    }
+    registry = { ...registry, registeredServices: registered };
   }
   const version = log.record(delta.scopes);
   return { ...registry, serial: delta.serial, counts: delta.counts, derived: delta.derived, version, changes: log.changes, ...(delta.hosts ? { hosts: delta.hosts } : {}) };

@@ -50,6 +50,11 @@ export interface Registry {
   /** SOA serial: changes whenever the content changes (RFC 1035 §3.3.13). */
   readonly serial: number;
   readonly namespaces: ReadonlySet<string>;
+  /**
+   * `namespace/name` (lowercase) of the services that came from registrations (apply, HTTP /v1).
+   * Absent in hand-made registries: none.
+   */
+  readonly registeredServices?: ReadonlySet<string>;
   /** Every name under the zone that exists, apex-level names excepted (the cluster stage owns those). */
   readonly names: ReadonlyMap<DomainName, NameNode>;
   /** Reverse names (`10.0.96.10.in-addr.arpa`) → PTR records. */

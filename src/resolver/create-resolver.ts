@@ -17,6 +17,8 @@ export interface ResolverOptions {
   readonly zone: string;
   readonly podMode: PodMode;
   readonly defaultNamespace: string;
+  /** Registered services answer short forms ending in a public TLD (short-form-stage.ts). Default false. */
+  readonly publicShortForms?: boolean;
   readonly nameServerAddresses: readonly string[];
   /** Stages that answer what the registry does not (cache, forward); none means REFUSED. */
   readonly outOfZone?: readonly Stage[];
@@ -42,6 +44,7 @@ export function createResolver(registryRef: RegistryRef, options: ResolverOption
   };
   const chaser = options.chase ? createCnameChaser(baseOptions, options.chase) : undefined;
   const zoneOptions = chaser ? { ...baseOptions, chaser } : baseOptions;
+  const shortFormOptions = { ...zoneOptions, publicShortForms: options.publicShortForms ?? false };
   return compose(
     [
       createGuardStage(),
@@ -49,7 +52,7 @@ export function createResolver(registryRef: RegistryRef, options: ResolverOption
       createZoneAliasStage(registryRef, { ...zoneOptions, aliases: options.clusterAliases ?? [] }),
       createIngressStage(registryRef, { zones: options.ingressZones ?? [], nameServerAddresses: options.nameServerAddresses }),
       createReverseStage(registryRef, { zones: createReverseZones(options.reverseCidrs ?? []), nameServerAddresses: options.nameServerAddresses }),
-      createShortFormStage(registryRef, zoneOptions),
+      createShortFormStage(registryRef, shortFormOptions),
       ...(options.outOfZone ?? []),
     ],
     refuseOutOfZone,

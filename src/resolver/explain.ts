@@ -24,6 +24,8 @@ export interface ExplainOptions extends ClusterZoneOptions {
   readonly clusterAliases?: readonly string[];
   /** --ingress-zones: names in them are explained from the hostname index. Default: none. */
   readonly ingressZones?: readonly string[];
+  /** As the short-form stage's option: registered services answer short forms ending in a public TLD. Default false. */
+  readonly publicShortForms?: boolean;
   /** Upstreams as `IP:port` texts, or `none` when out-of-zone names are refused. */
   readonly upstreams: readonly string[] | 'none';
 }

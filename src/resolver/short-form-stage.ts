@@ -11,11 +11,17 @@ import { answerClusterName, isInZone, podNameExists, type ClusterZoneOptions } f
 import type { CnameChaser } from './cname-chase.js';
 import type { Stage } from './stage.js';
 import { answerScope, createAnswerMemo } from './answer-memo.js';
+import { isPublicTopLevelDomain } from '../dns/top-level-domains.js';
 
 export interface ShortFormOptions extends ClusterZoneOptions {
   readonly defaultNamespace: string;
   /** Completes chains that leave the zone (a short form of an ExternalName), as the cluster stage does. */
   readonly chaser?: CnameChaser;
+  /**
+   * Let registered services answer short forms that end in a public top-level domain (`github.com`
+   * for service `github` in namespace `com`). Default false: such a name goes upstream instead.
+   */
+  readonly publicShortForms?: boolean;
 }
 
 /**
@@ -27,12 +33,34 @@ export function expandShortForm(registry: Registry, options: ShortFormOptions, l
   const zone = registry.zone;
   if (lowerName === '' || isInZone(lowerName, zone) || lowerName.endsWith('.arpa')) return undefined;
   const candidates = [`${lowerName}.${options.defaultNamespace}.svc.${zone}`, `${lowerName}.svc.${zone}`, `${lowerName}.${zone}`];
+  const guarded = !options.publicShortForms && mayBePublic(lowerName) && (registry.registeredServices?.size ?? 0) > 0;
   for (const candidate of candidates) {
+    if (guarded && isRegisteredServiceName(registry, candidate)) continue;
     const node = registry.names.get(candidate);
     if (node && node.role !== 'structure') return candidate;
     if (podNameExists(registry, options, candidate)) return candidate;
   }
   return undefined;
+}
+
+/**
+ * A name of two labels or more whose last label is a public TLD (`github.com`, `web.shop`): a pod's
+ * search path would expand it too (CoreDNS answers `<svc>.<ns>` only that way), but a registration
+ * — an API call, possibly from a web page (issue 17) — must not be able to capture a public name.
+ * Services from files and the live cluster are the user's own and keep their short forms.
+ */
+function mayBePublic(lowerName: DomainName): boolean {
+  const dot = lowerName.lastIndexOf('.');
+  return dot > 0 && isPublicTopLevelDomain(lowerName.slice(dot + 1));
+}
+
+/** True when `candidate` (`….<svc>.<ns>.svc.<zone>`) is owned by a service that came from a registration. */
+function isRegisteredServiceName(registry: Registry, candidate: DomainName): boolean {
+  const suffix = `.svc.${registry.zone}`;
+  if (!candidate.endsWith(suffix)) return false;
+  const labels = candidate.slice(0, -suffix.length).split('.');
+  if (labels.length < 2) return false;
+  return registry.registeredServices!.has(`${labels[labels.length - 1]}/${labels[labels.length - 2]}`);
 }
 
 /** CNAME from the asked name to its cluster name, followed by the cluster name's answer. */

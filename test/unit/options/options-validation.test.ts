@@ -50,6 +50,7 @@ const ROWS: Record<keyof DnsServerOptions, { good: unknown; resolved: unknown; w
   ingressZones: { good: 'Example.TEST., apps.internal', resolved: ['example.test', 'apps.internal'], wrong: 'bad..zone', message: 'ingressZones: expected a domain name or a list of them, got "bad..zone"' },
   ingressAddress: { good: ['192.0.2.10', 'FD00::1'], resolved: ['192.0.2.10', 'fd00::1'], wrong: '192.0.2.1,192.0.2.2', message: 'ingressAddress: expected one IPv4 and/or one IPv6 address, got "192.0.2.1,192.0.2.2"' },
   udpEngine: { good: 'dgram', resolved: 'dgram', wrong: 'uring', message: 'udpEngine: expected one of auto, native, dgram, got "uring"' },
+  publicShortForms: { good: true, resolved: true, wrong: 'yes', message: 'publicShortForms: expected true or false, got "yes"' },
   rrlRate: { good: 50, resolved: 50, wrong: -1, message: 'rrlRate: expected a number of responses per second per client prefix (0 = off), got -1' },
   logLevel: { good: 'debug', resolved: 'debug', wrong: 'loud', message: 'logLevel: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"' },
 };
