@@ -30,6 +30,24 @@ export interface WatchEvent {
   readonly object: Record<string, unknown>;
 }
 
+/** A watch line longer than the limit: never parsed, only described. */
+export interface SkippedLine {
+  /** Byte offset of the line in the stream. */
+  readonly offset: number;
+  readonly bytes: number;
+  /** Read from the line's first bytes when they say (the API writes kind and metadata first). */
+  readonly kind: string | undefined;
+  readonly namespace: string | undefined;
+  readonly name: string | undefined;
+}
+
+export interface WatchHandlers {
+  onOpen(): void;
+  onEvent(event: WatchEvent): void;
+  /** A line over 16 MiB was skipped; the stream goes on. */
+  onSkipped?(line: SkippedLine): void;
+}
+
 export interface ApiClient {
   /** GET → parsed JSON. Rejects with ApiError (status) or a network/TLS error. */
   getJson(path: string, query: Readonly<Record<string, string>>, signal: AbortSignal): Promise<unknown>;
@@ -37,7 +55,7 @@ export interface ApiClient {
    * Opens a watch and calls `onEvent` per line. Resolves when the server ends the stream; rejects
    * on a non-200, a broken line or a transport error; `signal` aborts it (resolving).
    */
-  watch(path: string, query: Readonly<Record<string, string>>, signal: AbortSignal, handlers: { onOpen(): void; onEvent(event: WatchEvent): void }): Promise<void>;
+  watch(path: string, query: Readonly<Record<string, string>>, signal: AbortSignal, handlers: WatchHandlers): Promise<void>;
   close(): void;
 }
 
@@ -172,7 +190,6 @@ export function createApiClient(connection: ClusterConnection, options: ApiClien
       }
       handlers.onOpen();
       await new Promise<void>((resolve, reject) => {
-        let buffered = '';
         let failed = false;
         const fail = (error: Error) => {
           if (failed) return;
@@ -180,26 +197,26 @@ export function createApiClient(connection: ClusterConnection, options: ApiClien
           response.destroy();
           reject(error);
         };
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          buffered += chunk;
-          let nl: number;
-          while (!failed && (nl = buffered.indexOf('\n')) >= 0) {
-            const line = buffered.slice(0, nl).trim();
-            buffered = buffered.slice(nl + 1);
-            if (line === '') continue;
+        const lines = createLineSplitter(MAX_LINE, {
+          line(text, offset) {
+            if (text.trim() === '') return;
             let event: WatchEvent;
             try {
-              event = JSON.parse(line) as WatchEvent;
-            } catch {
-              return fail(new ApiError(200, `watch ${path}: a line is not JSON`, undefined));
+              event = JSON.parse(text) as WatchEvent;
+            } catch (error) {
+              return fail(new ApiError(200, `watch ${path}: the line at byte ${offset} is not JSON (${(error as Error).message.slice(0, 120)}): ${JSON.stringify(text.slice(0, 80))}`, undefined));
             }
             if (typeof event?.type !== 'string' || typeof event.object !== 'object' || event.object === null) {
-              return fail(new ApiError(200, `watch ${path}: an event without type or object`, undefined));
+              return fail(new ApiError(200, `watch ${path}: the line at byte ${offset} is an event without type or object`, undefined));
             }
             handlers.onEvent(event);
-          }
-          if (buffered.length > MAX_LINE) fail(new ApiError(200, `watch ${path}: a line longer than ${MAX_LINE} bytes`, undefined));
+          },
+          // One object too large to hold: skipped, so the watch goes on past it instead of failing
+          // on it again after every reconnect (the API would send it each time).
+          skipped: (skip) => handlers.onSkipped?.(skip),
+        });
+        response.on('data', (chunk: Buffer) => {
+          if (!failed) lines.push(chunk, () => failed);
         });
         response.on('end', () => {
           if (!failed) resolve();
@@ -223,6 +240,68 @@ export function createApiClient(connection: ClusterConnection, options: ApiClien
       agent = undefined;
     },
   };
+}
+
+/** How much of a skipped line is kept to name its object. */
+const SKIPPED_HEAD = 64 * 1024;
+
+/**
+ * Splits a byte stream into lines without rescanning what it holds: each chunk is searched once
+ * for newlines (a 16 MiB line in 64 KiB chunks is 256 searches of 64 KiB, not 256 of up to 16 MiB),
+ * and a line over `maxLine` bytes is not held at all: only its head is kept, to name it when skipped.
+ * Newlines never occur inside a UTF-8 multi-byte sequence, so splitting bytes is safe.
+ */
+export function createLineSplitter(
+  maxLine: number,
+  sink: { line(text: string, offset: number): void; skipped(line: SkippedLine): void },
+): { push(chunk: Buffer, stopped?: () => boolean): void } {
+  let parts: Buffer[] = [];
+  let held = 0;
+  let lineStart = 0;
+  let streamOffset = 0;
+  let skipping: { head: Buffer; bytes: number } | undefined;
+  return {
+    push(chunk, stopped = () => false) {
+      let start = 0;
+      while (start <= chunk.length && !stopped()) {
+        const nl = chunk.indexOf(10, start);
+        const end = nl < 0 ? chunk.length : nl;
+        const piece = chunk.subarray(start, end);
+        if (skipping) {
+          skipping.bytes += piece.length;
+        } else {
+          parts.push(piece);
+          held += piece.length;
+          if (held > maxLine) {
+            skipping = { head: Buffer.concat(parts).subarray(0, SKIPPED_HEAD), bytes: held };
+            parts = [];
+            held = 0;
+          }
+        }
+        if (nl < 0) break;
+        if (skipping) {
+          sink.skipped({ offset: lineStart, bytes: skipping.bytes, ...objectNamed(skipping.head.toString('utf8')) });
+          skipping = undefined;
+        } else {
+          const text = parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8');
+          parts = [];
+          held = 0;
+          sink.line(text, lineStart);
+        }
+        lineStart = streamOffset + nl + 1;
+        start = nl + 1;
+      }
+      streamOffset += chunk.length;
+    },
+  };
+}
+
+/** Kind, namespace and name from the start of a watch line (`{"type":"ADDED","object":{"kind":"Service",…,"metadata":{"name":…`). */
+function objectNamed(head: string): Pick<SkippedLine, 'kind' | 'namespace' | 'name'> {
+  const text = (pattern: RegExp, from = head) => pattern.exec(from)?.[1];
+  const metadata = head.indexOf('"metadata":{');
+  const meta = metadata < 0 ? '' : head.slice(metadata);
+  return { kind: text(/"kind":"([A-Za-z0-9]{1,63})"/), namespace: text(/"namespace":"([a-z0-9.-]{1,253})"/, meta), name: text(/"name":"([a-z0-9.-]{1,253})"/, meta) };
 }
 
 function readBody(response: IncomingMessage, limit: number): Promise<string> {

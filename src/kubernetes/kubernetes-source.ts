@@ -146,6 +146,12 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Regist
             failed: (error, retryInMs) => failed(spec.resource, error, retryInMs),
             recovered: () => recovered(spec.resource),
             restarted: () => options.onWatchRestart?.(spec.resource),
+            skipped: (line) =>
+              // The object keeps its last good version (or stays absent); the API sends it again after a reconnect.
+              log.warn(
+                { resource: spec.resource, kind: line.kind, namespace: line.namespace, name: line.name, bytes: line.bytes, offset: line.offset },
+                `kubernetes: skipped ${line.name ? `${line.kind ?? spec.kind} ${line.namespace ? `${line.namespace}/` : ''}${line.name}` : `an object at byte ${line.offset} of the ${spec.resource} watch`}: ${line.bytes} bytes, over the 16 MiB a watch event may take; the watch goes on`,
+              ),
           },
           { ...options.tuning, client, timers },
         ),
@@ -219,16 +225,18 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Regist
     if (options.hosts && !gatewayApi) log.info('kubernetes: no gateway.networking.k8s.io/v1 API; Gateway and route hostnames are not watched');
   }
 
+  /** The headline of the last warning, so a change of cause (reset → 401) is logged, not hidden as a retry. */
+  let lastCause: string | undefined;
+
   function failed(resource: string, error: unknown, retryInMs: number): void {
     const firstOfOutage = failing.size === 0;
     failing.set(resource, error);
-    const fields = { resource, error: describeError(error), retryInMs };
-    if (firstOfOutage) {
-      outageStarted = timers.now();
-      log.warn(
-        { ...fields, server: options.connection.server },
-        everSynced ? 'kubernetes API unreachable; answering from the last state, retrying' : 'kubernetes API unreachable; cluster names get SERVFAIL until the first sync',
-      );
+    const cause = causeOf(error);
+    const fields = { resource, error: describeError(error), retryInMs, ...(error instanceof ApiError && error.status !== 200 ? { status: error.status } : {}) };
+    if (firstOfOutage) outageStarted = timers.now();
+    if (firstOfOutage || cause !== lastCause) {
+      lastCause = cause;
+      log.warn({ ...fields, server: options.connection.server }, `${cause}; ${everSynced ? 'answering from the last state, retrying' : 'cluster names get SERVFAIL until the first sync'}`);
     } else {
       log.debug(fields, 'kubernetes: retrying');
     }
@@ -238,6 +246,7 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Regist
     if (!failing.delete(resource) || failing.size > 0) return;
     log.info({ outageMs: Math.round(timers.now() - (outageStarted ?? timers.now())) }, 'kubernetes API reachable again');
     outageStarted = undefined;
+    lastCause = undefined;
   }
 
   return {
@@ -261,6 +270,20 @@ function keyOf(object: KubeObject): ObjectKey | undefined {
   const kind = String(object.kind);
   const namespace = kind === 'Namespace' ? '' : typeof metadata.namespace === 'string' ? metadata.namespace : 'default';
   return objectKey(kind, namespace, metadata.name);
+}
+
+/**
+ * What kind of failure, in words for the log: a refusal (401, 403) or an unreadable answer is not
+ * "unreachable", and saying so sends the reader after the network instead of the credentials.
+ */
+function causeOf(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.status === 401) return 'kubernetes API refused the credentials (HTTP 401)';
+    if (error.status === 403) return 'kubernetes API forbids this (HTTP 403; check the ClusterRole)';
+    if (error.status === 200) return 'kubernetes API sent an answer that cannot be read';
+    return `kubernetes API answered HTTP ${error.status}`;
+  }
+  return 'kubernetes API unreachable';
 }
 
 /** What went wrong, for a log line: a status and message, or a network error code. Never a header. */

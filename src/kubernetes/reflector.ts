@@ -5,7 +5,7 @@
  * 410 Gone (HTTP or an in-stream ERROR Status) lists again and replaces everything, so the deletes
  * missed meanwhile happen; other failures back off with jitter. Time comes from injected timers.
  */
-import { ApiError, type ApiClient, type WatchEvent } from './api-client.js';
+import { ApiError, type ApiClient, type SkippedLine, type WatchEvent } from './api-client.js';
 import { sleep, type Timers } from './timers.js';
 
 export type KubeObject = Record<string, unknown>;
@@ -35,6 +35,8 @@ export interface ReflectorHandlers {
   recovered(): void;
   /** A watch is opened again (after a stream end, an error or a relist): the restart metric. */
   restarted(): void;
+  /** A watch line too large to read (over 16 MiB) was skipped; the watch goes on. */
+  skipped?(line: SkippedLine): void;
 }
 
 export interface BackoffOptions {
@@ -157,6 +159,12 @@ export function startReflector(spec: ResourceSpec, handlers: ReflectorHandlers, 
         stream.signal,
         {
           onOpen: healthy,
+          onSkipped(line: SkippedLine) {
+            if (failure) return;
+            silence.cancel();
+            silence = timers.after(timeoutSeconds * 1000 + slackMs, onSilence);
+            handlers.skipped?.(line);
+          },
           onEvent(event: WatchEvent) {
             if (failure) return;
             silence.cancel();

@@ -90,6 +90,8 @@ export interface FakeKubeApi {
   compact(): void;
   /** Ends every open watch stream cleanly (as the server does at timeoutSeconds). */
   closeWatches(): void;
+  /** Writes raw text (a broken line, a monstrous object) to every open watch of `resource`, in pieces of at most 64 KiB. */
+  writeToWatches(resource: string, text: string | Buffer): void;
   /** The next `count` requests (matching `match`) get `status`, or a reset connection. */
   fail(status: number | 'reset', count?: number, match?: RegExp): void;
   /** Ends every injected fault. */
@@ -367,6 +369,13 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     },
     closeWatches() {
       for (const w of [...watchers]) if (w.resource !== '(half-open)') w.res.end();
+    },
+    writeToWatches(resource, text) {
+      const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
+      for (const w of watchers) {
+        if (w.resource !== resource) continue;
+        for (let i = 0; i < bytes.length; i += 65536) w.res.write(bytes.subarray(i, i + 65536));
+      }
     },
     fail(code, count = Infinity, match) {
       faults.push({ status: code, remaining: count, match });

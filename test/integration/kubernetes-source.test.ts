@@ -244,7 +244,7 @@ describe('kubernetes source: failures', () => {
     expect(serviceRequests.every((r) => r.status === 500)).toBe(true);
     // random() is 0.5 and jitter 0.25: each step is the doubled base times 1.125, capped at 30 s.
     expect(delays).toEqual([1125, 2250, 4500, 9000, 18000, 30000, 30000, 30000]);
-    const outage = h.log.lines.filter((l) => l.msg === 'kubernetes API unreachable; answering from the last state, retrying');
+    const outage = h.log.lines.filter((l) => l.msg === 'kubernetes API answered HTTP 500; answering from the last state, retrying');
     expect(outage.length).toBe(1);
     expect(outage[0]).toMatchObject({ resource: 'services', error: 'HTTP 500: injected 500' });
     // The last state keeps serving meanwhile.
@@ -314,7 +314,7 @@ describe('kubernetes source: failures', () => {
     await pollUntil(() => (h.sink.objects.has('service/shop/web') ? true : undefined));
     await pollUntil(() => (h.timers.pending().some((d) => d <= BACKOFF_MAX) ? true : undefined));
     expect(h.sink.syncedCount).toBe(0);
-    expect(h.log.lines.some((l) => l.msg === 'kubernetes API unreachable; cluster names get SERVFAIL until the first sync')).toBe(true);
+    expect(h.log.lines.some((l) => l.msg === 'kubernetes API answered HTTP 503; cluster names get SERVFAIL until the first sync')).toBe(true);
     await fireBackoff(h);
     await fireBackoff(h);
     await synced(h);
@@ -325,12 +325,20 @@ describe('kubernetes source: failures', () => {
     const h = await harness({ credentials: { kind: 'token', token: 'wrong-token-abcdef' } });
     await pollUntil(() => (h.timers.pending().some((d) => d <= BACKOFF_MAX) ? true : undefined));
     expect(h.api.requests.every((r) => r.status === 401)).toBe(true);
-    expect(h.log.lines.find((l) => String(l.msg).startsWith('kubernetes API unreachable'))).toMatchObject({ error: 'HTTP 401: Unauthorized' });
+    // Named as what it is, with the API's Status message; never "unreachable".
+    expect(h.log.lines.filter((l) => l.level === 40)).toEqual([
+      expect.objectContaining({ msg: 'kubernetes API refused the credentials (HTTP 401); cluster names get SERVFAIL until the first sync', status: 401, error: 'HTTP 401: Unauthorized' }),
+    ]);
+    expect(h.log.lines.some((l) => String(l.msg).includes('unreachable'))).toBe(false);
     expect(h.log.raw()).not.toContain('wrong-token-abcdef');
     expect(h.sink.syncedCount).toBe(0);
 
     const f = await harness({ pods: true, seed: (api) => (seedShop(api), api.forbidden.add('pods')) });
     await pollUntil(() => (f.log.lines.some((l) => typeof l.error === 'string' && l.error.startsWith('HTTP 403')) ? true : undefined));
+    expect(f.log.lines.find((l) => l.status === 403)).toMatchObject({
+      msg: 'kubernetes API forbids this (HTTP 403; check the ClusterRole); cluster names get SERVFAIL until the first sync',
+      error: 'HTTP 403: pods is forbidden: User "tester" cannot list resource "pods"',
+    });
     expect(f.sink.syncedCount).toBe(0);
   });
 
@@ -346,6 +354,66 @@ describe('kubernetes source: failures', () => {
     const bad = await harness({ connection: { certificateAuthority: { data: Buffer.from(pki.otherCaCert) } } });
     await pollUntil(() => (bad.log.lines.some((l) => typeof l.error === 'string' && /certificate/i.test(l.error)) ? true : undefined));
     expect(bad.api.requests.length).toBe(0);
+  });
+});
+
+describe('kubernetes source: what a broken API server sends', () => {
+  it('skips one object over 16 MiB in a watch, naming it and its size, and keeps the watch going', async () => {
+    const h = await harness();
+    await synced(h);
+    await watching(h);
+    const requestsBefore = h.api.requests.length;
+    const huge = { ...service('shop', 'monster', '10.96.0.66'), metadata: { name: 'monster', namespace: 'shop', annotations: { blob: 'x'.repeat(17 * 1024 * 1024) } } };
+    const line = `${JSON.stringify({ type: 'ADDED', object: { kind: 'Service', apiVersion: 'v1', ...huge } })}\n`;
+    h.api.writeToWatches('services', line);
+    h.api.put('services', service('shop', 'after-monster', '10.96.0.67'));
+    await pollUntil(() => h.sink.objects.get('service/shop/after-monster'));
+    expect(h.sink.objects.has('service/shop/monster')).toBe(false);
+    expect(h.log.lines.filter((l) => l.resource === 'services' && l.level === 40)).toEqual([
+      expect.objectContaining({
+        msg: `kubernetes: skipped Service shop/monster: ${Buffer.byteLength(line) - 1} bytes, over the 16 MiB a watch event may take; the watch goes on`,
+        kind: 'Service',
+        namespace: 'shop',
+        name: 'monster',
+        bytes: Buffer.byteLength(line) - 1,
+      }),
+    ]);
+    // The same stream carried on: no new request, no restart.
+    expect(h.api.requests.slice(requestsBefore).filter((r) => r.resource === 'services')).toEqual([]);
+    expect(h.restarts).toEqual([]);
+  });
+
+  it('names an unnamed monster by its offset', async () => {
+    const h = await harness();
+    await synced(h);
+    await watching(h);
+    h.api.writeToWatches('services', `${'y'.repeat(16 * 1024 * 1024 + 10)}\n`);
+    h.api.put('services', service('shop', 'next', '10.96.0.68'));
+    await pollUntil(() => h.sink.objects.get('service/shop/next'));
+    const skipped = h.log.lines.find((l) => String(l.msg).startsWith('kubernetes: skipped'));
+    expect(skipped).toMatchObject({ resource: 'services', bytes: 16 * 1024 * 1024 + 10 });
+    expect([skipped!.kind, skipped!.name]).toEqual([undefined, undefined]);
+    expect(String(skipped!.msg)).toMatch(/^kubernetes: skipped an object at byte \d+ of the services watch: 16777226 bytes/);
+  });
+
+  it('logs a malformed watch line with its offset as an unreadable answer, not as unreachable, and watches again', async () => {
+    const h = await harness();
+    await synced(h);
+    await watching(h);
+    h.timers.advance(2000); // the watch lasted a while: its failure is not a "very short watch"
+    h.api.writeToWatches('services', '{"type":"ADDED","object":{"kind":"Serv\n');
+    await fireBackoff(h);
+    h.api.put('services', service('shop', 'later', '10.96.0.69'));
+    await pollUntil(() => h.sink.objects.get('service/shop/later'));
+    const warned = h.log.lines.filter((l) => l.level === 40);
+    expect(warned).toEqual([
+      expect.objectContaining({
+        msg: 'kubernetes API sent an answer that cannot be read; answering from the last state, retrying',
+        resource: 'services',
+        error: expect.stringMatching(/^watch \/api\/v1\/services: the line at byte \d+ is not JSON \(.+\): "\{\\"type\\":\\"ADDED\\",\\"object\\":\{\\"kind\\":\\"Serv"$/),
+      }),
+    ]);
+    expect(h.log.lines.some((l) => String(l.msg).includes('unreachable') || String(l.error).includes('ECONNRESET'))).toBe(false);
   });
 });
 
