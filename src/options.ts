@@ -515,7 +515,14 @@ export function recursionPolicy(options: ResolvedOptions, interfaces: () => Inte
     return { kind: 'listed', from: 'allow-recursion', cidrs: options.allowRecursionText, allowed: options.allowRecursion };
   }
   if (isLoopback(options.host)) return { kind: 'everyone' };
-  const cidrs = localRecursionCidrs(interfaces());
+  let table: InterfaceTable;
+  try {
+    table = interfaces();
+  } catch {
+    // Some sandboxes refuse to list interfaces (uv_interface_addresses): loopback only, never everyone.
+    table = { lo: [{ address: '127.0.0.1', cidr: '127.0.0.0/8', internal: true }, { address: '::1', cidr: '::1/128', internal: true }] };
+  }
+  const cidrs = localRecursionCidrs(table);
   return { kind: 'listed', from: 'local networks', cidrs, allowed: parseCidrList(cidrs) };
 }
 

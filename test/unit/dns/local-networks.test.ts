@@ -1,6 +1,7 @@
 /** localRecursionCidrs: which interface networks count as local for the default recursion ACL. */
 import { describe, expect, it } from 'vitest';
 import { localRecursionCidrs, type InterfaceTable } from '../../../src/dns/local-networks.js';
+import { recursionPolicy, resolveOptions } from '../../../src/options.js';
 
 describe('localRecursionCidrs', () => {
   it('keeps loopback and private networks, and only the host itself on a public network', () => {
@@ -39,5 +40,23 @@ describe('localRecursionCidrs', () => {
       twice: [{ address: '10.9.9.9', cidr: '10.9.9.9/2', internal: false }],
     };
     expect(localRecursionCidrs(table)).toEqual(['10.0.0.0/8', '192.168.7.7/32']);
+  });
+});
+
+describe('recursionPolicy', () => {
+  it('is everyone on loopback, the listed CIDRs when given, else the local networks', () => {
+    const table = (): InterfaceTable => ({ eth0: [{ address: '192.168.1.5', cidr: '192.168.1.5/24', internal: false }] });
+    expect(recursionPolicy(resolveOptions({ host: '127.0.0.1' }), table)).toEqual({ kind: 'everyone' });
+    expect(recursionPolicy(resolveOptions({ host: '0.0.0.0', allowRecursion: '10.0.0.0/8' }), table)).toMatchObject({ kind: 'listed', from: 'allow-recursion', cidrs: ['10.0.0.0/8'] });
+    expect(recursionPolicy(resolveOptions({ host: '0.0.0.0' }), table)).toMatchObject({ kind: 'listed', from: 'local networks', cidrs: ['192.168.1.0/24'] });
+  });
+
+  it('falls back to loopback only, never to everyone, when the interfaces cannot be listed', () => {
+    const policy = recursionPolicy(resolveOptions({ host: '::' }), () => {
+      throw new Error('uv_interface_addresses returned Unknown system error 1');
+    });
+    expect(policy).toMatchObject({ kind: 'listed', from: 'local networks', cidrs: ['127.0.0.0/8', '::1/128'] });
+    if (policy.kind !== 'listed') return;
+    expect(['127.0.0.1', '::1', '::ffff:127.0.0.1', '10.0.0.1', '2001:db8::1'].map(policy.allowed)).toEqual([true, true, true, false, false]);
   });
 });
