@@ -73,7 +73,8 @@ export interface ExplainHint {
     | 'pods-off'
     | 'pod-unknown'
     | 'missing-svc-label'
-    | 'forwarded';
+    | 'forwarded'
+    | 'public-short-form';
   readonly text: string;
   /** The existing name it points at, when there is one. */
   readonly name?: string;
@@ -187,6 +188,16 @@ export function explainName(registry: Registry, options: ExplainOptions, name: s
     };
   }
   const hints = [...outOfZoneHints(registry, options, index, lowerName)];
+  // A registered service this short form would reach, were it not for the public-TLD rule (short-form-stage.ts).
+  const held = options.publicShortForms ? undefined : expandShortForm(registry, { ...options, publicShortForms: true }, lowerName);
+  if (held !== undefined) {
+    const tld = lowerName.slice(lowerName.lastIndexOf('.') + 1);
+    hints.unshift({
+      kind: 'public-short-form',
+      text: `${held}. is a registered service's name, but a registration does not answer a short form ending in the public top-level domain "${tld}" (--public-short-forms to allow): ask for ${held}.`,
+      name: `${held}.`,
+    });
+  }
   if (options.upstreams === 'none') {
     return {
       ...base,

@@ -34,11 +34,20 @@ describe('short forms of registered services that look like public names', () =>
     ]);
   });
 
-  it('are REFUSED with forwarding off, like any other name the server does not own', async () => {
-    const { server, port } = await startServer({});
+  it('are REFUSED with forwarding off, like any other name the server does not own, and explain says why', async () => {
+    const { server, port } = await startServer({ http: '127.0.0.1:0' });
     await server.apply(GITHUB);
     const short = await queryUdp(port, 'github.com', 'A');
     expect([short.rcode, short.answer]).toEqual(['REFUSED', []]);
+    const explained = (await (await fetch(`http://127.0.0.1:${server.httpAddress!.port}/v1/explain?name=github.com&type=A`)).json()) as { rule: string; hints: unknown[] };
+    expect([explained.rule, explained.hints[0]]).toEqual([
+      'refused',
+      {
+        kind: 'public-short-form',
+        text: 'github.com.svc.cluster.local. is a registered service\'s name, but a registration does not answer a short form ending in the public top-level domain "com" (--public-short-forms to allow): ask for github.com.svc.cluster.local.',
+        name: 'github.com.svc.cluster.local.',
+      },
+    ]);
   });
 
   it('are answered with --public-short-forms', async () => {
