@@ -1,5 +1,5 @@
 /**
- * Bounds on a registration body before the registry parses it on the main thread: a size cap (413),
+ * Bounds on a registration body before the registry parses it: a size cap (413),
  * a nesting cap checked by a linear scan (400 with the line), and, for bodies large enough to hurt,
  * a trial parse in a worker thread with a capped heap and a time budget, so a hostile body (deep or
  * huge YAML) costs the worker its heap and never the query path or the server's memory.
@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { measureNesting } from './body-nesting.js';
+import type { BodyCheckReply } from './body-check-worker.js';
 
 export interface BodyLimits {
   /** Largest body in bytes; larger is 413. Default 8 MiB. */
@@ -44,35 +45,41 @@ export function createBodyChecker(limits: BodyLimits = {}): (text: string) => Pr
   let running: Promise<unknown> = Promise.resolve();
   let waiting = 0;
 
+  const tooDeep = (line: number): BodyRefusal => ({
+    status: 400,
+    body: { error: 'registration rejected', diagnostics: [`body:${line}: nesting deeper than ${maxDepth} levels (collections inside collections); no registry object needs that`] },
+  });
   return async (text) => {
-    const nesting = measureNesting(text, maxDepth);
-    if (nesting.line !== undefined) {
-      const diagnostic = `body:${nesting.line}: nesting deeper than ${maxDepth} levels (collections inside collections); no registry object needs that`;
-      return { status: 400, body: { error: 'registration rejected', diagnostics: [diagnostic] } };
+    // A large body is scanned in the trial worker too (the scan is linear, but 8 MiB of it held
+    // the event loop for a third of a second); a small one here.
+    const trial = workerAvailable && Buffer.byteLength(text) >= trialFrom;
+    if (!trial) {
+      const nesting = measureNesting(text, maxDepth);
+      return nesting.line !== undefined ? tooDeep(nesting.line) : undefined;
     }
-    if (!workerAvailable || Buffer.byteLength(text) < trialFrom) return undefined;
     // Two trial parses at once would double the memory a flood of large bodies can take.
     if (waiting >= 1) return { status: 503, body: { error: 'another large registration body is being checked; retry shortly' } };
     waiting++;
     const previous = running;
-    const mine = previous.then(() => trialParse(text, heapMb, timeoutMs));
+    const mine = previous.then(() => trialParse(text, maxDepth, heapMb, timeoutMs));
     running = mine.catch(() => {});
     await previous;
     waiting--;
     const outcome = await mine;
     if (outcome === 'ok') return undefined;
+    if (typeof outcome === 'object' && 'deeperAt' in outcome) return tooDeep(outcome.deeperAt);
     if (typeof outcome === 'object') return { status: 400, body: { error: `body could not be parsed: ${outcome.failed}` } };
     const why = outcome === 'heap' ? `needs more than ${heapMb} MB of heap to parse` : `took longer than ${timeoutMs} ms to parse`;
     return { status: 413, body: { error: `body ${why}; send it in smaller parts (JSON parses with the least memory)` } };
   };
 }
 
-type TrialOutcome = 'ok' | 'heap' | 'time' | { readonly failed: string };
+type TrialOutcome = 'ok' | 'heap' | 'time' | { readonly failed: string } | { readonly deeperAt: number };
 
-function trialParse(text: string, heapMb: number, timeoutMs: number): Promise<TrialOutcome> {
+function trialParse(text: string, maxDepth: number, heapMb: number, timeoutMs: number): Promise<TrialOutcome> {
   return new Promise((resolve) => {
     const worker = new Worker(workerUrl, {
-      workerData: text,
+      workerData: { text, maxDepth },
       resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.max(4, Math.floor(heapMb / 4)) },
     });
     let settled = false;
@@ -85,7 +92,7 @@ function trialParse(text: string, heapMb: number, timeoutMs: number): Promise<Tr
     };
     // A server-side budget, not a test bound: a quadratic parse must not hold a core for minutes.
     const timer = setTimeout(() => settle('time'), timeoutMs);
-    worker.once('message', () => settle('ok'));
+    worker.once('message', (reply: BodyCheckReply) => settle('deeperAt' in reply ? { deeperAt: reply.deeperAt } : 'ok'));
     worker.once('error', (error: NodeJS.ErrnoException) => settle(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'heap' : { failed: error.message }));
     worker.once('exit', () => settle('heap'));
   });
