@@ -18,7 +18,7 @@ export async function buildRegistryInSlices(inputs: readonly RegistryInput[], op
   return runInSlices(buildRegistrySteps(inputs, options), slices);
 }
 
-/** Runs any step generator (a whole build, a live-registry batch) to its result in slices. */
+/** Runs any generator of steps to its result in slices of about `sliceMs`, a turn of the event loop between them. */
 export async function runInSlices<T>(steps: Generator<void, T, void>, slices: SliceOptions = {}): Promise<T> {
   const sliceMs = slices.sliceMs ?? 20;
   const now = slices.now ?? (() => performance.now());

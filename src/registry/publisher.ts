@@ -12,7 +12,7 @@ import { createLiveRegistry, type AppliedDelta, type ObjectChange } from './live
 import type { RegistryInput } from './model.js';
 import { buildHostIndex, type HostIndex } from './build-host-index.js';
 import type { Registry } from './registry.js';
-import { diffRegistries, type RegistryDiff } from './registry-diff.js';
+import { diffRegistriesSteps, type RegistryDiff } from './registry-diff.js';
 import type { MutableRegistryRef } from './registry-ref.js';
 import type { ObjectKey, RegistryLog, RegistrySink, RegistrySource, SourceEntry } from './registry-source.js';
 
@@ -212,7 +212,7 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
       registry = built.registry;
       diagnostics = built.diagnostics;
       // Built whole, so a whole diff costs no more than the build did.
-      diff = diffRegistries(ref.current(), registry);
+      diff = await runInSlices(diffRegistriesSteps(ref.current(), registry));
     }
     ref.swap(registry);
     builds++;
