@@ -176,7 +176,7 @@ describe.skipIf(!hasDig && !process.env.CI)('--workers 2: one port, two processe
     const zones = zonesDir('10.96.0.10');
     const cli = await startCli(['--workers', '2', '--upstream', 'none', '--zones', zones.dir, '--log-level', 'debug']);
     const http = httpPort(cli);
-    const posted = await fetch(`http://127.0.0.1:${http}/v1/registrations`, { method: 'POST', body: 'namespace: dev\nservices:\n  api: { clusterIP: 10.96.9.9 }\n' });
+    const posted = await fetch(`http://127.0.0.1:${http}/v1/registrations`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: 'namespace: dev\nservices:\n  api: { clusterIP: 10.96.9.9 }\n' });
     expect(posted.status).toBe(200);
     expect(await askEveryWorker(cli, 'api.dev.svc.cluster.local')).toEqual(new Set(['NOERROR api.dev.svc.cluster.local. 5 IN A 10.96.9.9']));
     expect(await askEveryWorker(cli, 'web.shop.svc.cluster.local')).toEqual(new Set(['NOERROR web.shop.svc.cluster.local. 5 IN A 10.96.0.10']));
