@@ -25,6 +25,7 @@ import { rejectSelfUpstream } from './upstream/self-address.js';
 import { createServerMetrics, qtypeLabel, QueryZone, rcodeLabel, Transport, type ServerMetrics } from './http/metrics.js';
 import { startHttpServer, type HttpListener } from './http/http-server.js';
 import { startProbeServer } from './http/probe-server.js';
+import { createQueryLog } from './http/query-log.js';
 import { isInZone } from './resolver/cluster-answers.js';
 import { listRecords } from './resolver/list-records.js';
 import { EXPLAIN_TYPES, explainName, explainType } from './resolver/explain.js';
@@ -154,6 +155,8 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
   const registryRef = role.kind === 'worker' ? role.registry : createRegistryRef();
   const nsAddresses = nameServerAddresses(options.host);
   const metrics = role.kind === 'worker' ? role.metrics : options.http !== 'off' ? createServerMetrics(`dns://${options.host}:${options.port}`, options.clusterDomain) : undefined;
+  // The /ui live view's ring: in the process that serves HTTP and answers queries (not with --workers).
+  const recentQueries = role.kind === 'single' && metrics && options.queryLogSize > 0 ? createQueryLog({ size: options.queryLogSize, now }) : undefined;
   let state: 'new' | 'running' | 'draining' | 'stopped' = 'new';
   let listeners: DnsListeners | undefined;
   let http: HttpListener | undefined;
@@ -227,12 +230,12 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
 
   /** Bytes in, bytes out. Synchronous when the answer is (every cluster name); a promise when forwarding. */
   function handle(packet: Buffer, meta: ListenerMeta): Uint8Array | undefined | Promise<Uint8Array | undefined> {
-    const started = observing && (options.logQueries || (sampleTick++ & 15) === 0) ? performance.now() : -1;
+    const started = observing && (options.logQueries || (sampleTick++ & 15) === 0 || recentQueries?.watching()) ? performance.now() : -1;
     const verdict = decodeQuery(packet, meta);
     if (verdict.kind === 'drop') return undefined;
     if (verdict.kind !== 'query') {
       const reply = encodeVerdict(verdict, { transport: meta.transport });
-      if (observing) observe(meta, packet, reply, verdict.kind === 'badvers' ? 16 : reply[3]! & 0x0f, 0, '', started);
+      if (observing) observe(meta, packet, reply, verdict.kind === 'badvers' ? 16 : reply[3]! & 0x0f, 0, '', started, undefined);
       return reply;
     }
     const query: Query = verdict.query;
@@ -265,7 +268,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
 
   function finish(query: Query, question: Uint8Array, answer: Answer, meta: ListenerMeta, packet: Buffer, started: number): Uint8Array {
     const reply = encodeResponse(query, question, answer, encodeOptions[meta.transport]);
-    if (observing) observe(meta, packet, reply, reply[3]! & 0x0f, query.type, query.lowerName, started);
+    if (observing) observe(meta, packet, reply, reply[3]! & 0x0f, query.type, query.lowerName, started, answer);
     return reply;
   }
 
@@ -276,8 +279,10 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
   }
 
   /** Counts one reply (numbers only); `started < 0` means this query was not timed. */
-  function observe(meta: ListenerMeta, packet: Buffer, reply: Uint8Array, rcode: number, qtype: number, qname: string, started: number): void {
-    const seconds = started < 0 ? -1 : (performance.now() - started) / 1000;
+  function observe(meta: ListenerMeta, packet: Buffer, reply: Uint8Array, rcode: number, qtype: number, qname: string, started: number, answer: Answer | undefined): void {
+    const finished = started < 0 ? -1 : performance.now();
+    const seconds = started < 0 ? -1 : (finished - started) / 1000;
+    recentQueries?.record(meta.client.address, meta.client.port, meta.transport === 'tcp', qname, qtype, rcode, answer, (reply[6]! << 8) | reply[7]!, started, finished);
     const inZone = qname !== '' && (isInZone(qname, options.clusterDomain) || (clusterAliases.length > 0 && clusterAliases.some((z) => isInZone(qname, z))));
     metrics?.countQuery(
       meta.transport === 'tcp' ? Transport.tcp : Transport.udp,
@@ -440,6 +445,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     addresses = undefined;
     if (current) await current.close(graceMs > 0 ? graceMs : 1000);
     upstreamClient?.close();
+    recentQueries?.close();
     const h = http;
     http = undefined;
     if (h) await h.close();
