@@ -3,7 +3,7 @@ import type { Registry } from './registry/registry.js';
 import type { RegistryDelta } from './registry/registry-delta.js';
 import { createRegistryRef, type MutableRegistryRef } from './registry/registry-ref.js';
 import { createPublisher } from './registry/publisher.js';
-import { createKubernetesSource } from './kubernetes/kubernetes-source.js';
+import { createKubernetesSource, type KubernetesSource } from './kubernetes/kubernetes-source.js';
 import { resolveKubernetesOptions } from './kubernetes/kubernetes-options.js';
 import { FilesSource, type ReloadReport as FilesReloadReport } from './sources/files-source.js';
 import { RegistrationsSource, type Registration, type RegistrationInput, type RegistrationRef } from './sources/registrations-source.js';
@@ -26,9 +26,11 @@ import { createServerMetrics, qtypeLabel, QueryZone, rcodeLabel, Transport, type
 import { startHttpServer, type HttpListener } from './http/http-server.js';
 import { startProbeServer } from './http/probe-server.js';
 import { createQueryLog } from './http/query-log.js';
+import { traceExplain } from './http/explain-trace.js';
+import { createUpstreamHealth } from './upstream/upstream-health.js';
 import { isInZone } from './resolver/cluster-answers.js';
 import { listRecords } from './resolver/list-records.js';
-import { EXPLAIN_TYPES, explainName, explainType } from './resolver/explain.js';
+import { EXPLAIN_TYPES, explainType } from './resolver/explain.js';
 import { decodeQuery } from './wire/query-decoder.js';
 import { encodeResponse, encodeVerdict } from './wire/answer-encoder.js';
 import { createDnsListeners, type DnsListeners, type ListenerMeta, type SocketSharing } from './transport/dns-listeners.js';
@@ -164,6 +166,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
   let addresses: ServerAddresses | undefined;
 
   let upstreamClient: UpstreamClient | undefined;
+  const upstreamHealth = options.upstream !== 'none' && role.kind === 'single' ? createUpstreamHealth(options.upstream) : undefined;
   let replyCache: ReplyCache | undefined;
   const outOfZone: Stage[] = [];
   const recursion = recursionPolicy(options, input.networkInterfaces);
@@ -176,7 +179,10 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
       servers: options.upstream,
       timeoutMs: options.upstreamTimeoutMs,
       maxInFlight: options.upstreamMaxInFlight,
-      onTry: (server, outcome, seconds) => metrics?.observeForward(server, outcome, seconds),
+      onTry: (server, outcome, seconds) => {
+        metrics?.observeForward(server, outcome, seconds);
+        upstreamHealth?.observe(server, outcome, seconds);
+      },
       // Same kind of event as a TCP limit: counted every time, logged at most once per 10 s.
       onBusy: (inFlight) => {
         metrics?.observeLimit('upstream-in-flight');
@@ -340,12 +346,13 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
   });
   publisher.add(registrations);
   publisher.add(files);
+  let kubernetes: KubernetesSource | undefined;
   if (options.kubernetes) {
     // Reads the kubeconfig or service account now: a bad one is a ConfigError naming file and field.
     const kube = resolveKubernetesOptions(options.kubernetes);
     const restarts = metrics?.counter('cluster_dns_kubernetes_watch_restarts_total', 'Watches of the Kubernetes API opened again (stream ended, error, relist after 410), by resource.', ['resource']);
     publisher.add(
-      createKubernetesSource({
+      (kubernetes = createKubernetesSource({
         connection: kube.connection,
         namespaces: kube.namespaces,
         labelSelector: kube.labelSelector,
@@ -353,8 +360,23 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
         hosts: options.ingressZones.length > 0,
         log: baseLog.child({ component: 'kubernetes' }),
         onWatchRestart: (resource) => restarts?.inc({ resource }),
-      }),
+      })),
     );
+  }
+
+  /** GET /v1/ui/sources: each source's state and the upstreams' health, for the /ui page. */
+  function sourcesState(): object {
+    const registry = registryRef.current();
+    const at = now();
+    return {
+      ready: ready(),
+      zone: options.clusterDomain,
+      counts: registry?.counts,
+      files: files.status(),
+      kubernetes: kubernetes?.status(),
+      registrations: registrations.list().map((r) => ({ ...r, leaseSecondsLeft: r.expiresAt === undefined ? null : Math.max(0, Math.round((r.expiresAt - at) / 1000)) })),
+      upstreams: upstreamHealth?.rows() ?? [],
+    };
   }
 
   /** With workers, a change is served once every worker has it (the primary answers no query). */
@@ -391,18 +413,21 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
           httpRefused.inc({ reason: refusal.reason });
           rateLimited.warn({ ...request, status: refusal.status }, `HTTP request refused: ${refusal.reason}`);
         },
+        ui: { queries: recentQueries, sources: sourcesState },
         api: {
           apply: (body, o) => settle(registrations.apply(body, o)),
           replace: (body, o) => settle(registrations.replace(body, o)),
           remove: (target) => settle(registrations.remove(target)),
           list: () => registrations.list(),
-          explain: (name, type) => {
+          explain: (name, type, namespace) => {
             const registry = registryRef.current();
             if (!registry) return { error: 'the registry is not loaded yet' };
             const t = explainType(type);
             if (t === undefined) return { error: `type: "${type}" is not one of ${Object.keys(EXPLAIN_TYPES).join(', ')}` };
             if (name.length > 255) return { error: 'name: longer than 255 characters (RFC 1035 §2.3.4)' };
-            return explainName(registry, explainOptions, name, t);
+            if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) return { error: `namespace: "${namespace}" is not a namespace name (RFC 1123 label)` };
+            const leaseOf = (key: string) => registrations.list().find((r) => r.key === key)?.expiresAt;
+            return traceExplain({ registry, options: explainOptions, resolve, leaseOf, now }, name, t, namespace);
           },
           records: () => {
             const registry = registryRef.current();
