@@ -129,7 +129,7 @@ async function explain(name: string, type: string, namespace: string | undefined
   } catch (error) {
     out.replaceChildren(el('p', { class: 'problem' }, String((error as Error).message)));
   }
-  $('explain-section').scrollIntoView({ block: 'start' });
+  $('explain-section').scrollIntoView({ block: 'nearest' });
 }
 
 function renderTrace(t: Trace): void {

@@ -89,7 +89,7 @@ export function handleUiData(data: UiData, req: IncomingMessage, res: ServerResp
   if (path !== '/v1/ui/queries' && path !== '/v1/ui/queries/stream' && path !== '/v1/ui/failures') return false;
   const log = data.queries;
   if (!log) {
-    json(res, 404, { error: 'the query log is off (--query-log-size 0)' });
+    json(res, 404, { error: 'the query log is off (--query-log-size 0, or --workers: queries are answered in the workers)' });
     return true;
   }
   log.touch();

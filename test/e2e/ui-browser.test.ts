@@ -175,7 +175,8 @@ describe.skipIf(!haveChromium)('/ui in headless chromium', () => {
     await page.locator('#queries tbody tr[data-name="web.shop.svc.cluster.local."]').first().waitFor();
     expect(await page.locator('#token-form').isHidden()).toBe(true);
     expect(requested.filter((u) => u.includes('s3cret'))).toEqual([]);
-    const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
+    // A string runs in the page (the test's own types have no DOM).
+    const stored = await page.evaluate('JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie })');
     expect(stored).toBe('{"local":{},"session":{},"cookie":""}');
   });
 });

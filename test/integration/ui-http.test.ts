@@ -126,7 +126,7 @@ describe('/v1/ui/ data', () => {
   it('is off with --query-log-size 0, and /ui still serves', async () => {
     const { base } = await serve({ queryLogSize: 0 });
     const res = await fetch(`${base}/v1/ui/queries`);
-    expect([res.status, await res.json()]).toEqual([404, { error: 'the query log is off (--query-log-size 0)' }]);
+    expect([res.status, await res.json()]).toEqual([404, { error: 'the query log is off (--query-log-size 0, or --workers: queries are answered in the workers)' }]);
     expect((await fetch(`${base}/ui`)).status).toBe(200);
   });
 
