@@ -257,10 +257,15 @@ async function restartQueries(): Promise<void> {
     addRows([...initial.queries].reverse());
     await readStream(`/v1/ui/queries/stream?${params}`, controller);
   } catch (error) {
-    if (!controller.signal.aborted) {
-      $('stream-state').textContent = `stream stopped: ${(error as Error).message}; retrying`;
-      setTimeout(() => stream === controller && void restartQueries(), 2000);
+    if (controller.signal.aborted) return;
+    const message = (error as Error).message;
+    // Off on purpose (--query-log-size 0, --workers): say so once instead of retrying.
+    if (message.startsWith('the query log is off')) {
+      $('stream-state').textContent = message;
+      return;
     }
+    $('stream-state').textContent = `stream stopped: ${message}; retrying`;
+    setTimeout(() => stream === controller && void restartQueries(), 2000);
   }
 }
 

@@ -79,6 +79,9 @@ export interface QueryLogOptions {
   readonly flushMs?: number;
 }
 
+/** Largest relayed reply kept for the answer column (the 1232-octet EDNS payload of DNS Flag Day 2020, our UDP cap); larger ones show no answer. */
+const MAX_KEPT_REPLY_BYTES = 1232;
+
 /** Rows of the last minute count as "watched" after the page last asked (then every query is timed). */
 const WATCH_GRACE_MS = 60_000;
 
@@ -97,6 +100,7 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
   const clients: string[] = new Array<string>(size).fill('');
   const names: string[] = new Array<string>(size).fill('');
   const answers: (Answer | undefined)[] = new Array<Answer | undefined>(size).fill(undefined);
+  const upstreams: (string | undefined)[] = new Array<string | undefined>(size).fill(undefined);
   let next = 0; // total recorded; the row of seq s sits at s % size
   let watchedUntil = 0;
   const listeners = new Set<(rows: readonly QueryRow[]) => void>();
@@ -114,7 +118,7 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
     const by = (flags[i]! >> 1) & 3;
     const rcode = rcodes[i]!;
     const latency = latencies[i]!;
-    const upstream = answer?.kind === 'relayed' ? answer.upstream : undefined;
+    const upstream = upstreams[i];
     return {
       seq,
       time: Math.round(times[i]!),
@@ -170,7 +174,9 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
       counts[i] = answerCount;
       clients[i] = client;
       names[i] = qname;
-      answers[i] = answer;
+      // A relayed reply is kept only up to a UDP payload's size, so the ring's memory stays bounded.
+      answers[i] = answer?.kind === 'relayed' && answer.bytes.length > MAX_KEPT_REPLY_BYTES ? undefined : answer;
+      upstreams[i] = answer?.kind === 'relayed' ? answer.upstream : undefined;
       const by = answer === undefined || (answer.kind === 'records' && rcode !== 0 && rcode !== 3 && !answer.authoritative) ? AnsweredBy.local : answer.kind === 'records' ? AnsweredBy.cluster : answer.cached ? AnsweredBy.cache : AnsweredBy.upstream;
       flags[i] = (tcp ? 1 : 0) | (by << 1);
       next++;

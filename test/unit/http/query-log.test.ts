@@ -44,6 +44,12 @@ describe('query log', () => {
     expect(rows[0]).not.toHaveProperty('upstream');
   });
 
+  it('keeps a relayed reply up to 1232 bytes for its answer column, larger ones only as "which upstream"', () => {
+    const q = log(4);
+    q.record('c', 1, true, 'big.example.org', 16, 0, { kind: 'relayed', bytes: new Uint8Array(4000), upstream: '10.0.0.2:53' }, 40, -1, -1);
+    expect(q.rows()[0]).toMatchObject({ answer: [], answeredBy: 'upstream', upstream: '10.0.0.2:53', nodata: false });
+  });
+
   it('formats a cluster answer as dig prints it', () => {
     const q = log(4);
     q.record('127.0.0.1', 5000, false, 'web.shop.svc.cluster.local', 1, 0, A, 1, 100, 101);
