@@ -5,18 +5,17 @@
  * zones file turn its source red with file:line, and asks for the token once when one is set.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { browserMissing, launchBrowser } from '../helpers/browser.js';
 import { startServer } from '../helpers/start-server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const run = promisify(execFile);
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`ui-browser: skipped, ${CHROMIUM} is not installed (apt-get install chromium; CI installs it)`);
+const missing = browserMissing();
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -24,19 +23,11 @@ afterEach(async () => {
 });
 
 async function openBrowser(): Promise<BrowserContext> {
-  const profile = mkdtempSync(join(tmpdir(), 'cluster-dns-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 1400 },
-  });
+  const { browser, close } = await launchBrowser();
+  cleanups.push(close);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
   // Waits are for events, not bounds on speed: long enough for a machine with every core busy.
   context.setDefaultTimeout(50_000);
-  cleanups.push(async () => {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
   return context;
 }
 
@@ -63,7 +54,7 @@ function tempZones(): { dir: string; file: string } {
   return { dir, file };
 }
 
-describe.skipIf(!haveChromium)('/ui in headless chromium', () => {
+describe.skipIf(missing !== undefined)(`/ui in headless chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
   it('explains a hit and a miss, shows dig queries live (pausable, filtered in the URL), opens a failed name, and turns a broken file red with file:line', { timeout: 240_000 }, async () => {
     const { dir, file } = tempZones();
     const { server, port } = await startServer({ zones: [dir], http: '127.0.0.1:0' });

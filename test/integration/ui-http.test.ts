@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { queryTcp, queryUdp } from '../helpers/dns-client.js';
 import { pollUntil } from '../helpers/poll.js';
+import { rawRequest } from '../helpers/raw-http.js';
 import { startServer } from '../helpers/start-server.js';
 
 const dirs: string[] = [];
@@ -44,6 +45,19 @@ describe('GET /ui', () => {
     const css = await fetch(`${base}/ui/ui.css`);
     expect([css.status, css.headers.get('content-type')]).toEqual([200, 'text/css; charset=utf-8']);
     expect((await fetch(`${base}/ui/nope.js`)).status).toBe(404);
+  });
+
+  it('goes through the HTTP guard: a foreign Host or a cross-site request gets 403 for the page, its data and its stream; same-origin passes', async () => {
+    const { server } = await serve();
+    const port = server.httpAddress!.port;
+    for (const path of ['/ui', '/ui/app.js', '/v1/ui/queries', '/v1/ui/queries/stream', '/v1/ui/sources', '/v1/explain?name=web.shop']) {
+      expect([path, (await rawRequest(port, { path, headers: { host: `rebind.attacker.example:${port}` } })).status]).toEqual([path, 403]);
+      expect([path, (await rawRequest(port, { path, headers: { origin: 'http://attacker.example' } })).status]).toEqual([path, 403]);
+      expect([path, (await rawRequest(port, { path, headers: { 'sec-fetch-site': 'cross-site' } })).status]).toEqual([path, 403]);
+    }
+    // What the page's own fetches carry.
+    const own = await rawRequest(port, { path: '/v1/ui/sources', headers: { host: `127.0.0.1:${port}`, 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' } });
+    expect(own.status).toBe(200);
   });
 
   it('with a token: the page is served without it, its data only with it (a bearer header, never a URL parameter)', async () => {
