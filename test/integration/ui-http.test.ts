@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { queryTcp, queryUdp } from '../helpers/dns-client.js';
-import { pollUntil } from '../helpers/poll.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { startServer } from '../helpers/start-server.js';
 
