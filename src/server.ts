@@ -372,6 +372,8 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
       ready: ready(),
       zone: options.clusterDomain,
       counts: registry?.counts,
+      // Changes whenever the content does (the SOA serial): the page re-reads the registry only then.
+      serial: registry?.serial,
       files: files.status(),
       kubernetes: kubernetes?.status(),
       registrations: registrations.list().map((r) => ({ ...r, leaseSecondsLeft: r.expiresAt === undefined ? null : Math.max(0, Math.round((r.expiresAt - at) / 1000)) })),

@@ -44,6 +44,7 @@ interface Sources {
   ready: boolean;
   zone: string;
   counts?: Record<string, number>;
+  serial?: number;
   files: { paths: string[]; files: number; lastReloadAt?: number; lastReloadMs?: number; problems: Problem[]; keptLastGood: string[] };
   kubernetes?: { server: string; synced: boolean; lastEventAt?: number; lastRelistAt?: number; watchRestarts: number; failing: { resource: string; error: string }[] };
   registrations: { kind: string; namespace: string; name: string; key: string; leaseSecondsLeft: number | null }[];
@@ -331,6 +332,8 @@ function card(title: string, bad: boolean, ...body: Child[]): HTMLElement {
 }
 
 let leaseTimer: number | undefined;
+let shownSerial: number | undefined | null = null;
+let zone = 'cluster.local';
 async function refreshSources(): Promise<void> {
   const s = await getJson<Sources>('/v1/ui/sources');
   const ready = $('ready');
@@ -376,6 +379,12 @@ async function refreshSources(): Promise<void> {
     ),
   );
   $('sources').replaceChildren(...cards);
+  // The registry list can be large: read it again only when the snapshot changed.
+  if (s.serial !== shownSerial) {
+    shownSerial = s.serial;
+    zone = s.zone;
+    void refreshRegistry().catch((error: unknown) => console.warn(error));
+  }
   // Leases count down between polls.
   if (leaseTimer === undefined) {
     leaseTimer = window.setInterval(() => {
@@ -390,7 +399,6 @@ async function refreshSources(): Promise<void> {
 
 async function refreshRegistry(): Promise<void> {
   const { records } = await getJson<{ records: RecordRow[] }>('/v1/records');
-  const zone = (await getJson<Sources>('/v1/ui/sources')).zone;
   // namespaces → services → records, from the owner names (`…<svc>.<ns>.svc.<zone>.`).
   const tree = new Map<string, Map<string, RecordRow[]>>();
   const other: RecordRow[] = [];
@@ -452,7 +460,6 @@ function start(): void {
   void restartQueries();
   every(2000, refreshSources);
   every(3000, refreshFailed);
-  every(5000, refreshRegistry);
   const asked = params.get('explain');
   if (asked) void explain(asked, params.get('type') ?? 'A', params.get('namespace') ?? undefined);
 }
