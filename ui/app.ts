@@ -117,7 +117,24 @@ async function getJson<T>(path: string): Promise<T> {
 }
 
 // ---- resolve and explain ----
+/** The name explained last, kept in the URL beside the filters so a link reproduces the whole view. */
+let explained: { name: string; type: string; namespace: string | undefined } | undefined;
+
+function syncUrl(): void {
+  const params = filterParams();
+  if (explained) {
+    params.set('explain', explained.name);
+    params.set('type', explained.type);
+    if (explained.namespace) params.set('namespace', explained.namespace);
+  }
+  history.replaceState(null, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
+}
+
 async function explain(name: string, type: string, namespace: string | undefined): Promise<void> {
+  explained = { name, type, namespace };
+  syncUrl();
+  $<HTMLInputElement>('as-pod').checked = namespace !== undefined;
+  if (namespace) $<HTMLInputElement>('pod-namespace').value = namespace;
   const nameBox = $<HTMLInputElement>('explain-name');
   nameBox.value = name;
   $<HTMLSelectElement>('explain-type').value = type;
@@ -247,7 +264,7 @@ function addRows(rows: readonly QueryRow[]): void {
 async function restartQueries(): Promise<void> {
   stream?.abort();
   const params = filterParams();
-  history.replaceState(null, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
+  syncUrl();
   const controller = new AbortController();
   stream = controller;
   try {

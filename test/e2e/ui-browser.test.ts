@@ -110,12 +110,13 @@ describe.skipIf(missing !== undefined)(`/ui in headless chromium${missing ? ` (s
     await page.click('#pause');
     await page.locator('#queries tbody tr[data-name="db.shop.svc.cluster.local."]').first().waitFor();
 
-    // Filters live in the URL, so a link (or a reload) reproduces the view.
+    // Filters and the name explained live in the URL, so a link (or a reload) reproduces the view.
     await page.selectOption('#f-rcode', 'NXDOMAIN');
-    await page.waitForURL(/\/ui\?rcode=NXDOMAIN$/);
+    await page.waitForURL(/\/ui\?rcode=NXDOMAIN&explain=web\.shop\.svc\.cluster\.local\.&type=A$/);
     await page.locator('#queries tbody tr[data-name="web.shop.svc.cluster.local."]').first().waitFor({ state: 'detached' });
     await page.reload();
     expect(await page.inputValue('#f-rcode')).toBe('NXDOMAIN');
+    await page.locator('#explain-result .verdict').filter({ hasText: 'web.shop.svc.cluster.local.' }).waitFor();
     await page.locator('#queries tbody tr[data-name="gone.shop.svc.cluster.local."]').first().waitFor();
     expect(await page.locator('#queries tbody tr').evaluateAll((rows) => rows.map((r) => r.children[5]!.textContent))).toEqual(['NXDOMAIN']);
 
