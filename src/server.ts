@@ -376,7 +376,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
       serial: registry?.serial,
       files: files.status(),
       kubernetes: kubernetes?.status(),
-      registrations: registrations.list().map((r) => ({ ...r, leaseSecondsLeft: r.expiresAt === undefined ? null : Math.max(0, Math.round((r.expiresAt - at) / 1000)) })),
+      registrations: registrations.list().map((r) => ({ ...r, leaseSecondsLeft: r.expiresAtMs === undefined ? null : Math.max(0, Math.round((r.expiresAtMs - at) / 1000)) })),
       upstreams: upstreamHealth?.rows() ?? [],
     };
   }
@@ -428,7 +428,12 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
             if (t === undefined) return { error: `type: "${type}" is not one of ${Object.keys(EXPLAIN_TYPES).join(', ')}` };
             if (name.length > 255) return { error: 'name: longer than 255 characters (RFC 1035 §2.3.4)' };
             if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) return { error: `namespace: "${namespace}" is not a namespace name (RFC 1123 label)` };
-            const leaseOf = (key: string) => registrations.list().find((r) => r.key === key)?.expiresAt;
+            // The registration of that object (a Service), else of its namespace's same-named object (its native endpoints).
+            const leaseOf = (o: { kind: string; namespace: string; name: string }) => {
+              const list = registrations.list();
+              const same = (r: (typeof list)[number]) => r.namespace === o.namespace && r.name === o.name;
+              return (list.find((r) => same(r) && r.kind.toLowerCase() === o.kind.toLowerCase()) ?? list.find(same))?.expiresAtMs;
+            };
             return traceExplain({ registry, options: explainOptions, resolve, leaseOf, now }, name, t, namespace);
           },
           records: () => {

@@ -16,8 +16,8 @@ export interface TraceDeps {
   readonly options: ExplainOptions;
   /** The server's own resolver (the same stages a query goes through). */
   readonly resolve: (query: Query) => Answer | Promise<Answer>;
-  /** Epoch ms a registration's lease runs out, by registration key; undefined without a lease. */
-  readonly leaseOf: (key: string) => number | undefined;
+  /** Epoch ms the lease of the registration behind an object runs out; undefined without a lease. */
+  readonly leaseOf: (object: { readonly kind: string; readonly namespace: string; readonly name: string }) => number | undefined;
   readonly now: () => number;
 }
 
@@ -78,8 +78,7 @@ export async function traceExplain(deps: TraceDeps, name: string, type: string, 
     dig: digText(final.explanation.name, type, final.rcode, final.answer, final.authority),
     records: recordSources({ answer: final.answer, objects: final.explanation.objects }).map(({ record, object }) => {
       if (!object) return { record, source: null };
-      const registration = /^registration (\S+):\d+$/.exec(object.origin);
-      const expiresAt = registration ? deps.leaseOf(registration[1]!) : undefined;
+      const expiresAt = object.origin.startsWith('registration ') ? deps.leaseOf(object) : undefined;
       return {
         record,
         source: {

@@ -158,8 +158,9 @@ describe('/v1/ui/ data', () => {
     expect(sources.ready).toBe(true);
     expect(sources.files).toMatchObject({ paths: [dir], files: 1, keptLastGood: [file] });
     expect(sources.files.problems).toEqual([{ severity: 'error', file, line: 3, text: `${file}:3: services.web.clusterIP: "10.96.0.300" is not an IP address` }]);
-    expect(sources.registrations).toHaveLength(1);
-    expect(sources.registrations[0]!.leaseSecondsLeft).toBeGreaterThan(500);
+    // One registration per object: the namespace and the service.
+    expect(sources.registrations.map((r) => r.key)).toEqual(['namespace//lab', 'service/lab/cache']);
+    expect(sources.registrations.every((r) => r.leaseSecondsLeft! > 500)).toBe(true);
     expect(sources.upstreams).toEqual([]);
     // The last good web keeps answering.
     expect((await queryUdp(port, 'web.shop.svc.cluster.local', 'A')).answer).toEqual(['web.shop.svc.cluster.local. 5 IN A 10.96.0.10']);
