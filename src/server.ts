@@ -378,6 +378,8 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
       kubernetes: kubernetes?.status(),
       registrations: registrations.list().map((r) => ({ ...r, leaseSecondsLeft: r.expiresAtMs === undefined ? null : Math.max(0, Math.round((r.expiresAtMs - at) / 1000)) })),
       upstreams: upstreamHealth?.rows() ?? [],
+      // With --workers the queries (and so the query log and upstream health) live in the workers.
+      workers: role.kind === 'primary' ? options.workers : undefined,
     };
   }
 

@@ -49,6 +49,7 @@ interface Sources {
   kubernetes?: { server: string; synced: boolean; lastEventAt?: number; lastRelistAt?: number; watchRestarts: number; failing: { resource: string; error: string }[] };
   registrations: { kind: string; namespace: string; name: string; key: string; leaseSecondsLeft: number | null }[];
   upstreams: { server: string; state: string; ok: number; timeouts: number; errors: number; lastOkAt?: number; lastRttMs?: number }[];
+  workers?: number;
 }
 interface RecordRow { name: string; type: string; ttl: number; data: string; note?: string }
 
@@ -388,7 +389,9 @@ async function refreshSources(): Promise<void> {
       ),
     ),
   );
-  cards.push(
+  if (s.workers !== undefined) {
+    cards.push(card(`${s.workers} worker processes answer the queries (--workers)`, false, el('div', { class: 'muted' }, 'the live queries, failed names and upstream health are kept in the process that answers, so they are not shown here')));
+  } else cards.push(
     card(
       s.upstreams.length ? 'upstreams' : 'upstreams: none (forwarding off)',
       s.upstreams.some((u) => u.state === 'timeout' || u.state === 'error'),
