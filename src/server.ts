@@ -436,7 +436,8 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
               const same = (r: (typeof list)[number]) => r.namespace === o.namespace && r.name === o.name;
               return (list.find((r) => same(r) && r.kind.toLowerCase() === o.kind.toLowerCase()) ?? list.find(same))?.expiresAtMs;
             };
-            return traceExplain({ registry, options: explainOptions, resolve, leaseOf, now }, name, t, namespace);
+            // A --workers primary forwards nothing itself: its forwarded names stay FORWARDED.
+            return traceExplain({ registry, options: explainOptions, resolve: role.kind === 'primary' ? undefined : resolve, leaseOf, now }, name, t, namespace);
           },
           records: () => {
             const registry = registryRef.current();

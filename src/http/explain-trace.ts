@@ -14,8 +14,8 @@ import { rcodeLabel } from './metrics.js';
 export interface TraceDeps {
   readonly registry: Registry;
   readonly options: ExplainOptions;
-  /** The server's own resolver (the same stages a query goes through). */
-  readonly resolve: (query: Query) => Answer | Promise<Answer>;
+  /** The server's own resolver (the same stages a query goes through); undefined where this process forwards nothing (a --workers primary). */
+  readonly resolve: ((query: Query) => Answer | Promise<Answer>) | undefined;
   /** Epoch ms the lease of the registration behind an object runs out; undefined without a lease. */
   readonly leaseOf: (object: { readonly kind: string; readonly namespace: string; readonly name: string }) => number | undefined;
   readonly now: () => number;
@@ -55,7 +55,7 @@ export async function traceExplain(deps: TraceDeps, name: string, type: string, 
   const steps: { explanation: Explanation; rcode: string; answer: readonly string[]; authority: readonly string[] }[] = [];
   for (const candidate of names) {
     const explanation = explainName(deps.registry, deps.options, candidate, type);
-    if (explanation.rcode === 'FORWARDED') {
+    if (explanation.rcode === 'FORWARDED' && deps.resolve) {
       // Not ours: what the upstream says, through the same cache and forward stages as a query.
       const answer = await deps.resolve(syntheticQuery(candidate, EXPLAIN_TYPES[type] ?? RecordType.A));
       const rcode = answer.kind === 'records' ? answer.rcode : answer.bytes.length > 3 ? answer.bytes[3]! & 0x0f : 2;
