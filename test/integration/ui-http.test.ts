@@ -110,8 +110,7 @@ describe('/v1/ui/ data', () => {
     expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     let text = '';
-    const first = await reader.read();
-    text += first.value ?? '';
+    while (!text.includes('\n\n')) text += (await reader.read()).value ?? '';
     expect(text).toBe(': cluster-dns query stream\n\n');
     await queryUdp(port, 'web.shop.svc.cluster.local', 'A');
     await queryUdp(port, 'gone.shop.svc.cluster.local', 'A');
