@@ -107,10 +107,18 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
   let flushedSeq = 0;
   let flushTimer: NodeJS.Timeout | undefined;
   // A coarse wall clock for rows that were not timed: one clock read a second instead of one per query.
+  // Timed rows: wall time = origin + performance.now(), with origin re-read from the wall clock
+  // each second, so a long-running server's times do not drift from Date.now (NTP slews it).
   let coarseNow = now();
-  const clockTimer = size > 0 ? setInterval(() => (coarseNow = now()), 1000) : undefined;
+  let origin = coarseNow - performance.now();
+  const clockTimer =
+    size > 0
+      ? setInterval(() => {
+          coarseNow = now();
+          origin = coarseNow - performance.now();
+        }, 1000)
+      : undefined;
   clockTimer?.unref?.();
-  const origin = performance.timeOrigin;
 
   function rowAt(seq: number): QueryRow {
     const i = seq % size;
