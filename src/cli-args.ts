@@ -85,6 +85,7 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   workers: { value: 'string', option: 'workers', env: 'CLUSTER_DNS_WORKERS', help: 'processes answering DNS on the one port (node:cluster; the registry is built once and sent to each): N or auto', default: '1' },
   'ready-file': { value: 'string', env: 'CLUSTER_DNS_READY_FILE', help: 'once ready, write {"dns":{address,port},"http":{address,port}|null,"pid":N} here (atomically: temp file + rename); removed at exit', default: '' },
   'udp-engine': { value: 'string', option: 'udpEngine', env: 'CLUSTER_DNS_UDP_ENGINE', help: 'what answers UDP: auto (native where its addon was built, else node:dgram) | native | dgram', default: 'auto' },
+  'query-log-size': { value: 'int', option: 'queryLogSize', env: 'CLUSTER_DNS_QUERY_LOG_SIZE', help: 'recent queries kept in memory for the /ui page (nothing on disk); 0 = off', default: '1000' },
   'log-queries': { value: 'switch', option: 'logQueries', env: 'CLUSTER_DNS_LOG_QUERIES', help: 'log one line per query', default: 'false' },
   watch: { value: 'bool', option: 'watch', env: 'CLUSTER_DNS_WATCH', help: 'reload when files under --zones change: true | false', default: 'true' },
   strict: { value: 'switch', option: 'strict', env: 'CLUSTER_DNS_STRICT', help: 'any registry error is fatal at start-up', default: 'false' },

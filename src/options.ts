@@ -85,6 +85,8 @@ export interface DnsServerOptions {
   readonly shutdownGraceMs?: number;
   /** Log one line per query. Default `false`. */
   readonly logQueries?: boolean;
+  /** Recent queries kept in memory for GET /ui's live view (a ring; nothing on disk; only with `http`). `0` turns it off. Default `1000`. */
+  readonly queryLogSize?: number;
   /**
    * Clients (CIDRs) whose out-of-zone queries are forwarded; others get REFUSED. Default: everyone
    * on a loopback `host`; beyond loopback, loopback and the private networks of this host's
@@ -246,6 +248,7 @@ export const OPTION_SPECS = {
   }),
   shutdownGraceMs: wholeNumber(0, 3_600_000, 0, 'a duration in ms'),
   logQueries: boolean(false),
+  queryLogSize: wholeNumber(0, 1_000_000, 1000, 'a number of queries (0 = off)'),
   allowRecursion: spec('a CIDR or an array of CIDRs', undefined as readonly string[] | undefined, (v) => stringList(v, true)),
   rrlRate: spec('a number of responses per second per client prefix (0 = off)', undefined as number | undefined, (v) =>
     typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1_000_000_000 ? v : INVALID,

@@ -3,7 +3,7 @@ import type { Registry } from './registry/registry.js';
 import type { RegistryDelta } from './registry/registry-delta.js';
 import { createRegistryRef, type MutableRegistryRef } from './registry/registry-ref.js';
 import { createPublisher } from './registry/publisher.js';
-import { createKubernetesSource } from './kubernetes/kubernetes-source.js';
+import { createKubernetesSource, type KubernetesSource } from './kubernetes/kubernetes-source.js';
 import { resolveKubernetesOptions } from './kubernetes/kubernetes-options.js';
 import { FilesSource, type ReloadReport as FilesReloadReport } from './sources/files-source.js';
 import { RegistrationsSource, type Registration, type RegistrationInput, type RegistrationRef } from './sources/registrations-source.js';
@@ -25,9 +25,12 @@ import { rejectSelfUpstream } from './upstream/self-address.js';
 import { createServerMetrics, qtypeLabel, QueryZone, rcodeLabel, Transport, type ServerMetrics } from './http/metrics.js';
 import { startHttpServer, type HttpListener } from './http/http-server.js';
 import { startProbeServer } from './http/probe-server.js';
+import { createQueryLog } from './http/query-log.js';
+import { traceExplain } from './http/explain-trace.js';
+import { createUpstreamHealth } from './upstream/upstream-health.js';
 import { isInZone } from './resolver/cluster-answers.js';
 import { listRecords } from './resolver/list-records.js';
-import { EXPLAIN_TYPES, explainName, explainType } from './resolver/explain.js';
+import { EXPLAIN_TYPES, explainType } from './resolver/explain.js';
 import { decodeQuery } from './wire/query-decoder.js';
 import { encodeResponse, encodeVerdict } from './wire/answer-encoder.js';
 import { createDnsListeners, type DnsListeners, type ListenerMeta, type SocketSharing } from './transport/dns-listeners.js';
@@ -154,6 +157,8 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
   const registryRef = role.kind === 'worker' ? role.registry : createRegistryRef();
   const nsAddresses = nameServerAddresses(options.host);
   const metrics = role.kind === 'worker' ? role.metrics : options.http !== 'off' ? createServerMetrics(`dns://${options.host}:${options.port}`, options.clusterDomain) : undefined;
+  // The /ui live view's ring: in the process that serves HTTP and answers queries (not with --workers).
+  const recentQueries = role.kind === 'single' && metrics && options.queryLogSize > 0 ? createQueryLog({ size: options.queryLogSize, now }) : undefined;
   let state: 'new' | 'running' | 'draining' | 'stopped' = 'new';
   let listeners: DnsListeners | undefined;
   let http: HttpListener | undefined;
@@ -161,6 +166,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
   let addresses: ServerAddresses | undefined;
 
   let upstreamClient: UpstreamClient | undefined;
+  const upstreamHealth = options.upstream !== 'none' && role.kind === 'single' ? createUpstreamHealth(options.upstream) : undefined;
   let replyCache: ReplyCache | undefined;
   const outOfZone: Stage[] = [];
   const recursion = recursionPolicy(options, input.networkInterfaces);
@@ -173,7 +179,10 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
       servers: options.upstream,
       timeoutMs: options.upstreamTimeoutMs,
       maxInFlight: options.upstreamMaxInFlight,
-      onTry: (server, outcome, seconds) => metrics?.observeForward(server, outcome, seconds),
+      onTry: (server, outcome, seconds) => {
+        metrics?.observeForward(server, outcome, seconds);
+        upstreamHealth?.observe(server, outcome, seconds);
+      },
       // Same kind of event as a TCP limit: counted every time, logged at most once per 10 s.
       onBusy: (inFlight) => {
         metrics?.observeLimit('upstream-in-flight');
@@ -227,12 +236,12 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
 
   /** Bytes in, bytes out. Synchronous when the answer is (every cluster name); a promise when forwarding. */
   function handle(packet: Buffer, meta: ListenerMeta): Uint8Array | undefined | Promise<Uint8Array | undefined> {
-    const started = observing && (options.logQueries || (sampleTick++ & 15) === 0) ? performance.now() : -1;
+    const started = observing && (options.logQueries || (sampleTick++ & 15) === 0 || recentQueries?.watching()) ? performance.now() : -1;
     const verdict = decodeQuery(packet, meta);
     if (verdict.kind === 'drop') return undefined;
     if (verdict.kind !== 'query') {
       const reply = encodeVerdict(verdict, { transport: meta.transport });
-      if (observing) observe(meta, packet, reply, verdict.kind === 'badvers' ? 16 : reply[3]! & 0x0f, 0, '', started);
+      if (observing) observe(meta, packet, reply, verdict.kind === 'badvers' ? 16 : reply[3]! & 0x0f, 0, '', started, undefined);
       return reply;
     }
     const query: Query = verdict.query;
@@ -265,7 +274,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
 
   function finish(query: Query, question: Uint8Array, answer: Answer, meta: ListenerMeta, packet: Buffer, started: number): Uint8Array {
     const reply = encodeResponse(query, question, answer, encodeOptions[meta.transport]);
-    if (observing) observe(meta, packet, reply, reply[3]! & 0x0f, query.type, query.lowerName, started);
+    if (observing) observe(meta, packet, reply, reply[3]! & 0x0f, query.type, query.lowerName, started, answer);
     return reply;
   }
 
@@ -276,8 +285,10 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
   }
 
   /** Counts one reply (numbers only); `started < 0` means this query was not timed. */
-  function observe(meta: ListenerMeta, packet: Buffer, reply: Uint8Array, rcode: number, qtype: number, qname: string, started: number): void {
-    const seconds = started < 0 ? -1 : (performance.now() - started) / 1000;
+  function observe(meta: ListenerMeta, packet: Buffer, reply: Uint8Array, rcode: number, qtype: number, qname: string, started: number, answer: Answer | undefined): void {
+    const finished = started < 0 ? -1 : performance.now();
+    const seconds = started < 0 ? -1 : (finished - started) / 1000;
+    recentQueries?.record(meta.client.address, meta.client.port, meta.transport === 'tcp', qname, qtype, rcode, answer, (reply[6]! << 8) | reply[7]!, started, finished);
     const inZone = qname !== '' && (isInZone(qname, options.clusterDomain) || (clusterAliases.length > 0 && clusterAliases.some((z) => isInZone(qname, z))));
     metrics?.countQuery(
       meta.transport === 'tcp' ? Transport.tcp : Transport.udp,
@@ -335,12 +346,13 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
   });
   publisher.add(registrations);
   publisher.add(files);
+  let kubernetes: KubernetesSource | undefined;
   if (options.kubernetes) {
     // Reads the kubeconfig or service account now: a bad one is a ConfigError naming file and field.
     const kube = resolveKubernetesOptions(options.kubernetes);
     const restarts = metrics?.counter('cluster_dns_kubernetes_watch_restarts_total', 'Watches of the Kubernetes API opened again (stream ended, error, relist after 410), by resource.', ['resource']);
     publisher.add(
-      createKubernetesSource({
+      (kubernetes = createKubernetesSource({
         connection: kube.connection,
         namespaces: kube.namespaces,
         labelSelector: kube.labelSelector,
@@ -348,8 +360,27 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
         hosts: options.ingressZones.length > 0,
         log: baseLog.child({ component: 'kubernetes' }),
         onWatchRestart: (resource) => restarts?.inc({ resource }),
-      }),
+      })),
     );
+  }
+
+  /** GET /v1/ui/sources: each source's state and the upstreams' health, for the /ui page. */
+  function sourcesState(): object {
+    const registry = registryRef.current();
+    const at = now();
+    return {
+      ready: ready(),
+      zone: options.clusterDomain,
+      counts: registry?.counts,
+      // Changes whenever the content does (the SOA serial): the page re-reads the registry only then.
+      serial: registry?.serial,
+      files: files.status(),
+      kubernetes: kubernetes?.status(),
+      registrations: registrations.list().map((r) => ({ ...r, leaseSecondsLeft: r.expiresAtMs === undefined ? null : Math.max(0, Math.round((r.expiresAtMs - at) / 1000)) })),
+      upstreams: upstreamHealth?.rows() ?? [],
+      // With --workers the queries (and so the query log and upstream health) live in the workers.
+      workers: role.kind === 'primary' ? options.workers : undefined,
+    };
   }
 
   /** With workers, a change is served once every worker has it (the primary answers no query). */
@@ -386,18 +417,27 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
           httpRefused.inc({ reason: refusal.reason });
           rateLimited.warn({ ...request, status: refusal.status }, `HTTP request refused: ${refusal.reason}`);
         },
+        ui: { queries: recentQueries, sources: sourcesState },
         api: {
           apply: (body, o) => settle(registrations.apply(body, o)),
           replace: (body, o) => settle(registrations.replace(body, o)),
           remove: (target) => settle(registrations.remove(target)),
           list: () => registrations.list(),
-          explain: (name, type) => {
+          explain: (name, type, namespace) => {
             const registry = registryRef.current();
             if (!registry) return { error: 'the registry is not loaded yet' };
             const t = explainType(type);
             if (t === undefined) return { error: `type: "${type}" is not one of ${Object.keys(EXPLAIN_TYPES).join(', ')}` };
             if (name.length > 255) return { error: 'name: longer than 255 characters (RFC 1035 §2.3.4)' };
-            return explainName(registry, explainOptions, name, t);
+            if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) return { error: `namespace: "${namespace}" is not a namespace name (RFC 1123 label)` };
+            // The registration of that object (a Service), else of its namespace's same-named object (its native endpoints).
+            const leaseOf = (o: { kind: string; namespace: string; name: string }) => {
+              const list = registrations.list();
+              const same = (r: (typeof list)[number]) => r.namespace === o.namespace && r.name === o.name;
+              return (list.find((r) => same(r) && r.kind.toLowerCase() === o.kind.toLowerCase()) ?? list.find(same))?.expiresAtMs;
+            };
+            // A --workers primary forwards nothing itself: its forwarded names stay FORWARDED.
+            return traceExplain({ registry, options: explainOptions, resolve: role.kind === 'primary' ? undefined : resolve, leaseOf, now }, name, t, namespace);
           },
           records: () => {
             const registry = registryRef.current();
@@ -440,6 +480,7 @@ export function createRoleServer(input: CreateDnsServerOptions, role: ServerRole
     addresses = undefined;
     if (current) await current.close(graceMs > 0 ? graceMs : 1000);
     upstreamClient?.close();
+    recentQueries?.close();
     const h = http;
     http = undefined;
     if (h) await h.close();

@@ -144,4 +144,8 @@ export interface RelayedAnswer {
   readonly kind: 'relayed';
   /** The upstream's whole reply, as received. */
   readonly bytes: Uint8Array;
+  /** Served from the reply cache (for the query log). */
+  readonly cached?: boolean;
+  /** The upstream that sent it, `10.0.0.2:53` (for the query log). */
+  readonly upstream?: string;
 }

@@ -11,6 +11,7 @@ import { RegistryError } from '../errors.js';
 import type { ServerMetrics } from './metrics.js';
 import { BODY_DEFAULTS, createBodyChecker, type BodyLimits } from './registration-body.js';
 import { checkRequest, type GuardPolicy, type Refusal } from './request-guard.js';
+import { handleUiData, serveUiAsset, type UiData } from './ui-routes.js';
 
 /** Every route and the methods it answers: 404 with a near path for the rest, 405 with Allow for a wrong method. */
 const ROUTES: ReadonlyMap<string, readonly string[]> = new Map([
@@ -21,6 +22,13 @@ const ROUTES: ReadonlyMap<string, readonly string[]> = new Map([
   ['/v1/explain', ['GET']],
   ['/v1/registrations', ['GET', 'POST', 'PUT', 'DELETE']],
   ['/v1/registrations/KIND/NAMESPACE/NAME', ['DELETE']],
+  ['/ui', ['GET']],
+  ['/ui/app.js', ['GET']],
+  ['/ui/ui.css', ['GET']],
+  ['/v1/ui/queries', ['GET']],
+  ['/v1/ui/queries/stream', ['GET']],
+  ['/v1/ui/failures', ['GET']],
+  ['/v1/ui/sources', ['GET']],
 ]);
 
 /** The longest lease a registration may ask for: 7 days (and far below setTimeout's 2^31 ms). */
@@ -32,8 +40,8 @@ export interface RegistrationApi {
   remove(target: string | { kind: string; namespace: string; name: string }): Promise<string[]>;
   list(): unknown[];
   records(): unknown[];
-  /** GET /v1/explain: the explanation, or why the question cannot be asked (400). */
-  explain(name: string, type: string | undefined): { readonly error: string } | object;
+  /** GET /v1/explain: the explanation (as a pod in `namespace` would resolve the name, when given), or why the question cannot be asked (400). */
+  explain(name: string, type: string | undefined, namespace: string | undefined): { readonly error: string } | Promise<object>;
 }
 
 export interface HttpServerOptions {
@@ -57,6 +65,8 @@ export interface HttpServerOptions {
   readonly maxBodyBytes?: number;
   /** Nesting and trial-parse bounds on registration bodies (see registration-body.ts). */
   readonly bodyLimits?: Omit<BodyLimits, 'maxBytes'>;
+  /** The /ui page's data (recent queries, sources); the page itself is served whenever the listener is. */
+  readonly ui?: UiData;
 }
 
 export interface HttpListener {
@@ -95,18 +105,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpL
       res.end(await options.metrics.render());
       return;
     }
+    // The page holds no data (its script asks /v1/ui/ with the token), so it is served without one.
+    if (req.method === 'GET' && serveUiAsset(path, res)) return;
     if (!path.startsWith('/v1/')) return unrouted(res, method, path);
     if (options.token === undefined && !options.loopback) {
       return send(res, 403, { error: 'the /v1 API is off: set --http-token (CLUSTER_DNS_HTTP_TOKEN) to use it on a non-loopback --http address' });
     }
     if (!authorised(req)) return send(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': 'Bearer' });
 
+    if (options.ui && handleUiData(options.ui, req, res, url)) return;
     if (path === '/v1/records' && req.method === 'GET') return send(res, 200, { records: options.api.records() });
     if (path === '/v1/explain' && req.method === 'GET') {
       const name = url.searchParams.get('name');
       if (!name) return send(res, 400, { error: 'name is required: /v1/explain?name=web.shop&type=A' });
-      const explained = options.api.explain(name, url.searchParams.get('type') ?? undefined);
-      return send(res, 'error' in explained ? 400 : 200, explained);
+      const explained = options.api.explain(name, url.searchParams.get('type') ?? undefined, url.searchParams.get('namespace') || undefined);
+      if ('error' in explained) return send(res, 400, explained);
+      return send(res, 200, await explained);
     }
     if (path === '/v1/registrations') {
       if (req.method === 'GET') return send(res, 200, { registrations: options.api.list() });

@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../log.js';
 import type { Diagnostic } from '../registry/diagnostics.js';
-import { emptyRegistryInput, type RegistryInput } from '../registry/model.js';
+import { emptyRegistryInput, type Origin, type RegistryInput } from '../registry/model.js';
 import { objectKey, type ObjectKey, type RegistrySink, type RegistrySource } from '../registry/registry-source.js';
 import { Problems } from '../sources/field-checks.js';
 import { convertKubernetesObject, createCollector } from '../sources/kubernetes-manifests.js';
@@ -43,11 +43,29 @@ export const KUBERNETES_SOURCE_ID = 'kubernetes';
 /** Gateway API resources that publish hostnames; TLSRoute only where the cluster's CRDs serve it as v1. */
 const GATEWAY_RESOURCES: readonly (readonly [string, string])[] = [['gateways', 'Gateway'], ['httproutes', 'HTTPRoute'], ['grpcroutes', 'GRPCRoute'], ['tlsroutes', 'TLSRoute']];
 
+/** What GET /v1/ui/sources shows of the live cluster; times are epoch ms, undefined until it happened. */
+export interface KubernetesStatus {
+  readonly server: string;
+  /** Every resource has been listed once (CoreDNS HasSynced). */
+  readonly synced: boolean;
+  /** The last added, changed or deleted object seen on a watch. */
+  readonly lastEventAt: number | undefined;
+  /** The last full list (start, relist after 410 Gone or an outage). */
+  readonly lastRelistAt: number | undefined;
+  readonly watchRestarts: number;
+  /** Resources whose list or watch fails now, with the reason (never a header or token). */
+  readonly failing: readonly { readonly resource: string; readonly error: string }[];
+}
+
+export interface KubernetesSource extends RegistrySource {
+  status(): KubernetesStatus;
+}
+
 interface Tracked {
   readonly version: string | undefined;
 }
 
-export function createKubernetesSource(options: KubernetesSourceOptions): RegistrySource {
+export function createKubernetesSource(options: KubernetesSourceOptions): KubernetesSource {
   const timers = options.timers ?? systemTimers;
   const log = options.log;
   // Built now, so a certificate file that cannot be read stops start-up with its kubeconfig field.
@@ -58,6 +76,10 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Regist
   const failing = new Map<string, unknown>();
   let outageStarted: number | undefined;
   let everSynced = false;
+  // Wall-clock times for the status page only; backoff and deadlines use `timers`.
+  let lastEventAt: number | undefined;
+  let lastRelistAt: number | undefined;
+  let watchRestarts = 0;
   let discovery: Promise<void> | undefined;
 
   function convert(object: KubeObject): { key: ObjectKey; input: RegistryInput | undefined; diagnostics: Diagnostic[] } | undefined {
@@ -68,12 +90,17 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Regist
     convertKubernetesObject(object, found, out);
     const errors = found.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) return { key, input: undefined, diagnostics: errors };
-    const { namespaces, endpointGroups, pods } = out;
+    // explain (and GET /ui) names the object's resourceVersion beside its origin.
+    const version = ((object.metadata ?? {}) as { resourceVersion?: unknown }).resourceVersion;
+    const stamp = <T extends { readonly origin: Origin }>(o: T): T => (typeof version === 'string' && version !== '' ? { ...o, origin: { ...o.origin, resourceVersion: version } } : o);
+    const namespaces = out.namespaces.map(stamp);
+    const endpointGroups = out.endpointGroups.map(stamp);
+    const pods = out.pods.map(stamp);
     // Without --ingress-zones no hostname is served: a LoadBalancer's would only be a warning per build.
     const hostObjects = options.hosts ? out.hostObjects : [];
     // The cluster's own controllers already made the EndpointSlices: a live Service never gets
     // endpoints derived from its selector here (that is for manifests written by hand).
-    const services = out.services.map(({ selector: _selector, ...service }) => service);
+    const services = out.services.map(({ selector: _selector, ...service }) => stamp(service));
     const empty = namespaces.length + services.length + endpointGroups.length + pods.length + hostObjects.length === 0;
     return { key, input: empty ? emptyRegistryInput() : { namespaces, services, endpointGroups, pods, hostObjects }, diagnostics: [] };
   }
@@ -121,6 +148,7 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Regist
           spec,
           {
             replace(objects) {
+              lastRelistAt = Date.now();
               const seen = new Set<ObjectKey>();
               for (const object of objects) {
                 upsert(tracked, object);
@@ -129,8 +157,12 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Regist
               }
               for (const key of [...tracked.keys()]) if (!seen.has(key)) remove(tracked, key);
             },
-            upsert: (object) => upsert(tracked, object),
+            upsert: (object) => {
+              lastEventAt = Date.now();
+              upsert(tracked, object);
+            },
             remove(object) {
+              lastEventAt = Date.now();
               const key = keyOf(object);
               if (key) remove(tracked, key);
             },
@@ -145,7 +177,10 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Regist
             },
             failed: (error, retryInMs) => failed(spec.resource, error, retryInMs),
             recovered: () => recovered(spec.resource),
-            restarted: () => options.onWatchRestart?.(spec.resource),
+            restarted: () => {
+              watchRestarts++;
+              options.onWatchRestart?.(spec.resource);
+            },
             skipped: (line) =>
               // The object keeps its last good version (or stays absent); the API sends it again after a reconnect.
               log.warn(
@@ -255,6 +290,14 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Regist
       log.info({ server: options.connection.server, from: options.connection.description, namespaces: options.namespaces, labels: options.labelSelector }, 'kubernetes: watching');
       start(sink);
     },
+    status: () => ({
+      server: options.connection.server,
+      synced: everSynced,
+      lastEventAt,
+      lastRelistAt,
+      watchRestarts,
+      failing: [...failing].map(([resource, error]) => ({ resource, error: describeError(error) })),
+    }),
     async stop() {
       stopper.abort();
       await discovery;

@@ -4,6 +4,8 @@
 export interface Origin {
   readonly file: string;
   readonly line: number;
+  /** A live Kubernetes object's metadata.resourceVersion, for explain. */
+  readonly resourceVersion?: string;
 }
 
 export type PortProtocol = 'tcp' | 'udp' | 'sctp';

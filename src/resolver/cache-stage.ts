@@ -85,7 +85,7 @@ export function createReplyCache(options: CacheOptions = {}): ReplyCache {
     const at = now();
     if (hit && at < hit.expiresAt) {
       hits++;
-      return { kind: 'relayed', bytes: serve(hit, at, query) };
+      return { kind: 'relayed', bytes: serve(hit, at, query), cached: true };
     }
     if (hit) entries.delete(key);
     misses++;

@@ -54,6 +54,8 @@ export interface ExplainedObject {
   readonly name: string;
   readonly origin: string;
   readonly detail: string;
+  /** The live object's resourceVersion (Kubernetes API source). */
+  readonly resourceVersion?: string;
 }
 
 /** A name near the asked one that does exist, or a reason the asked one does not. */
@@ -541,7 +543,7 @@ function serviceObject(svc: ServiceInput, index: InputIndex): ExplainedObject {
       : svc.kind === 'ExternalName'
         ? `ExternalName ${svc.externalName ?? ''}`
         : `headless, ${ready} ready and ${notReady} not-ready endpoint address(es)${svc.publishNotReadyAddresses ? ', publishNotReadyAddresses' : ''}`;
-  return { kind: 'Service', namespace: svc.namespace, name: svc.name, origin: where(svc.origin), detail };
+  return { kind: 'Service', namespace: svc.namespace, name: svc.name, origin: where(svc.origin), detail, ...version(svc.origin) };
 }
 
 /** The endpoint groups served for a service (only those holding `address`, when given), and what derived ones came from. */
@@ -551,7 +553,7 @@ function groupObjects(index: InputIndex, ns: string, svc: string, address?: stri
     if (address !== undefined && !g.endpoints.some((e) => e.addresses.includes(address))) continue;
     const addresses = g.endpoints.map((e) => `${e.hostname ? `${e.hostname}=` : ''}${e.addresses.join('/')}${e.ready ? '' : ' (not ready)'}`).join(', ') || 'no endpoints';
     if (!g.fromPods) {
-      out.push({ kind: g.source === 'native' ? 'Endpoints (native)' : g.source, namespace: g.namespace, name: g.service, origin: where(g.origin), detail: addresses });
+      out.push({ kind: g.source === 'native' ? 'Endpoints (native)' : g.source, namespace: g.namespace, name: g.service, origin: where(g.origin), ...version(g.origin), detail: addresses });
       continue;
     }
     // Derived as the EndpointSlice controller would (no slice exists): say so, and name what the
@@ -577,7 +579,7 @@ function selectorText(svc: ServiceInput | undefined): string {
 }
 
 function podObject(pod: PodInput): ExplainedObject {
-  return { kind: 'Pod', namespace: pod.namespace, name: pod.name, origin: where(pod.origin), detail: pod.ips.join(', ') };
+  return { kind: 'Pod', namespace: pod.namespace, name: pod.name, origin: where(pod.origin), detail: pod.ips.join(', '), ...version(pod.origin) };
 }
 
 function dedupeObjects(objects: readonly ExplainedObject[]): ExplainedObject[] {
@@ -592,6 +594,10 @@ function dedupeObjects(objects: readonly ExplainedObject[]): ExplainedObject[] {
 
 function where(origin: Origin): string {
   return `${origin.file}:${origin.line}`;
+}
+
+function version(origin: Origin): { resourceVersion?: string } {
+  return origin.resourceVersion === undefined ? {} : { resourceVersion: origin.resourceVersion };
 }
 
 function exists(registry: Registry, name: DomainName): boolean {

@@ -25,7 +25,7 @@ export interface ForwardStageOptions {
 const LOOP_TEXT = 'forwarding loop: this query was forwarded by this server and came back to it';
 
 /** Creates the forward stage; `client` may be any object with `exchange` (tests pass fakes). */
-export function createForwardStage(client: Pick<UpstreamClient, 'exchange'> & Partial<Pick<UpstreamClient, 'isOwnQuery'>>, options: ForwardStageOptions = {}): Stage {
+export function createForwardStage(client: Pick<UpstreamClient, 'exchange'> & Partial<Pick<UpstreamClient, 'isOwnQuery' | 'answeredBy'>>, options: ForwardStageOptions = {}): Stage {
   const onLoop = options.onLoopDetected ?? options.onLoop;
   const inFlight = new Map<string, Promise<Uint8Array>>();
   return async (query): Promise<Answer> => {
@@ -44,7 +44,9 @@ export function createForwardStage(client: Pick<UpstreamClient, 'exchange'> & Pa
     }
     try {
       // Shared by every waiter: each gets its own id and question case.
-      return { kind: 'relayed', bytes: addressReplyTo(await pending, wire) };
+      const reply = await pending;
+      const upstream = client.answeredBy?.(reply);
+      return upstream === undefined ? { kind: 'relayed', bytes: addressReplyTo(reply, wire) } : { kind: 'relayed', bytes: addressReplyTo(reply, wire), upstream };
     } catch (error) {
       return servfail(extendedErrorFor(error));
     }

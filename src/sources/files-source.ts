@@ -80,6 +80,7 @@ export class FilesSource implements RegistrySource {
   private failing = false;
   private stopped = false;
   private passes = 0;
+  private lastReload: { at: number; durationMs: number; keptLastGood: readonly string[] } | undefined;
   private readonly debounceMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -135,6 +136,12 @@ export class FilesSource implements RegistrySource {
   }
 
   /** Every current problem of every file. */
+  /** For GET /v1/ui/sources: the files read, the last reload pass, and every current problem (`file:line: field: message`). */
+  status(): { paths: readonly string[]; files: number; lastReloadAt: number | undefined; lastReloadMs: number | undefined; problems: { severity: string; text: string; file: string; line: number }[]; keptLastGood: readonly string[] } {
+    const problems = this.diagnostics().map((d) => ({ severity: d.severity, text: formatDiagnostic(d), file: d.file, line: d.line }));
+    return { paths: this.options.paths, files: this.files.size, lastReloadAt: this.lastReload?.at, lastReloadMs: this.lastReload?.durationMs, problems, keptLastGood: [...(this.lastReload?.keptLastGood ?? [])] };
+  }
+
   diagnostics(): Diagnostic[] {
     return [...this.files.values()].flatMap((f) => f.diagnostics).concat(this.extraDiagnostics);
   }
@@ -214,9 +221,11 @@ export class FilesSource implements RegistrySource {
       this.retryTimer.unref?.();
     }
     if (changed) await this.sink?.published();
+    const durationMs = Math.round((performance.now() - started) * 10) / 10;
+    this.lastReload = { at: Date.now(), durationMs, keptLastGood };
     return {
       changed,
-      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      durationMs,
       diagnostics: diagnostics.map(formatDiagnostic),
       keptLastGood,
     };

@@ -67,6 +67,8 @@ export interface UpstreamClient {
    * a query we have in flight.
    */
   isOwnQuery(query: Uint8Array): boolean;
+  /** Which server sent a reply exchange() resolved with (`10.0.0.2:53`), for the query log. */
+  answeredBy(reply: Uint8Array): string | undefined;
   /** Exchanges in flight now. */
   inFlight(): number;
   /** Ends every try at once (their exchanges reject with UPSTREAM_CLOSED) and refuses new ones. */
@@ -78,6 +80,8 @@ type TryResult = { readonly kind: 'reply'; readonly bytes: Uint8Array } | { read
 /** Creates a client; throws ConfigError for an empty list, a bad address, or an upstream that is us. */
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
   const servers = options.servers;
+  // Reply → the server that sent it; weak, so a reply nobody holds is forgotten with it.
+  const answeredBy = new WeakMap<Uint8Array, string>();
   const timeoutMs = options.timeoutMs ?? 2000;
   const maxInFlight = options.maxInFlight ?? 1000;
   const token = options.loopToken ?? createLoopToken();
@@ -211,6 +215,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           const reply = Uint8Array.from(result.bytes);
           reply[0] = query[0]!;
           reply[1] = query[1]!;
+          answeredBy.set(reply, describe(server));
           return reply;
         } catch (error) {
           if (error instanceof UpstreamError) throw error;
@@ -235,6 +240,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       const ours = unmarked.get((query[0]! << 8) | query[1]!);
       return ours !== undefined && ours.some((packet) => questionsEqual(packet, query));
     },
+    answeredBy: (reply) => answeredBy.get(reply),
     inFlight: () => inFlight,
     close() {
       closed = true;

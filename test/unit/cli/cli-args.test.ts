@@ -103,7 +103,7 @@ describe('resolveOptions', () => {
       zones: [], host: '127.0.0.1', port: 1053, clusterDomain: 'cluster.local', defaultNamespace: 'default', ttl: 5, pods: 'insecure',
       upstream: 'none', upstreamTimeoutMs: 2000, cacheSize: 10000,
       upstreamMaxInFlight: 1000, tcpMaxConnections: 256, tcpMaxInFlight: 32, tcpIdleTimeoutMs: 10000, tcpBusyIdleTimeoutMs: 1000, tcpSlowTimeoutMs: 5000, tcpMaxBufferedBytes: 262144, maxRegistryBytes: 67108864,
-      strict: false, watch: true, http: 'off', httpToken: undefined, httpAllowedHosts: [], probes: 'off', httpOptional: false, shutdownGraceMs: 0, logQueries: false, logLevel: 'info', workers: 1, udpEngine: 'auto', publicShortForms: false, rrlRate: 0,
+      strict: false, watch: true, http: 'off', httpToken: undefined, httpAllowedHosts: [], probes: 'off', httpOptional: false, shutdownGraceMs: 0, logQueries: false, queryLogSize: 1000, logLevel: 'info', workers: 1, udpEngine: 'auto', publicShortForms: false, rrlRate: 0,
       serviceCidrs: [parseCidr('10.96.0.0/12'), parseCidr('fd00:10:96::/108')],
       podCidrs: [parseCidr('10.244.0.0/16'), parseCidr('fd00:10:244::/56')],
       ingressZones: [],

@@ -42,6 +42,7 @@ const ROWS: Record<keyof DnsServerOptions, { good: unknown; resolved: unknown; w
   httpAllowedHosts: { good: 'dns.test, Box.Local', resolved: ['dns.test', 'box.local'], wrong: 'evil.test:80', message: 'httpAllowedHosts: expected a host name or an array of host names (no port, no wildcard), got "evil.test:80"' },
   shutdownGraceMs: { good: 10, resolved: 10, wrong: -5, message: 'shutdownGraceMs: expected a duration in ms, got -5' },
   logQueries: { good: true, resolved: true, wrong: {}, message: 'logQueries: expected true or false, got the object {}' },
+  queryLogSize: { good: 50, resolved: 50, wrong: -1, message: 'queryLogSize: expected a number of queries (0 = off), got -1' },
   allowRecursion: { good: '10.0.0.0/8, ::1', resolved: ['10.0.0.0/8', '::1'], wrong: [1, 2], message: 'allowRecursion: expected a CIDR or an array of CIDRs, got the array [1,2]' },
   kubernetes: { good: { kubeconfig: 'kc.yaml' }, resolved: { kubeconfig: 'kc.yaml' }, wrong: 'in-cluster', message: 'kubernetes: expected an object { mode?, kubeconfig?, context?, namespaces?, labels? }, got "in-cluster"' },
   serviceCidrs: { good: '10.0.0.0/16', resolved: [parseCidr('10.0.0.0/16')], wrong: 16, message: 'serviceCidrs: expected a CIDR or an array of CIDRs, got 16' },
