@@ -10,6 +10,7 @@ import { didYouMean } from '../did-you-mean.js';
 import { RegistryError } from '../errors.js';
 import type { ServerMetrics } from './metrics.js';
 import { BODY_DEFAULTS, createBodyChecker, type BodyLimits } from './registration-body.js';
+import { listenHttp } from './listen-http.js';
 import { checkRequest, type GuardPolicy, type Refusal } from './request-guard.js';
 import { handleUiData, serveUiAsset, type UiData } from './ui-routes.js';
 
@@ -159,23 +160,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpL
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: options.host, port: options.port }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const bound = server.address() as { address: string; port: number };
-  policy = { loopback: options.loopback, port: bound.port, address: bound.address, allowedHosts: (options.allowedHosts ?? []).map((h) => h.toLowerCase()) };
-  return {
-    address: { address: bound.address, port: bound.port },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const bound = await listenHttp(server, options);
+  policy = bound.policy;
+  return bound.listener;
 }
 
 /** 405 with `Allow` on a known path, else 404 naming the nearest paths. */

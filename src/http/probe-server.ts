@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { HttpListener } from './http-server.js';
+import { listenHttp } from './listen-http.js';
 import { checkRequest, type GuardPolicy, type Refusal } from './request-guard.js';
 
 export interface ProbeServerOptions {
@@ -43,21 +44,7 @@ export async function startProbeServer(options: ProbeServerOptions): Promise<Htt
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: options.host, port: options.port }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const bound = server.address() as { address: string; port: number };
-  policy = { loopback: options.loopback, port: bound.port, address: bound.address, allowedHosts: (options.allowedHosts ?? []).map((h) => h.toLowerCase()) };
-  return {
-    address: { address: bound.address, port: bound.port },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const bound = await listenHttp(server, options);
+  policy = bound.policy;
+  return bound.listener;
 }

@@ -97,17 +97,7 @@ export function* buildRegistrySteps(written: readonly SourcedInput[], options: B
       if (previous) {
         // Inputs come in precedence order: an earlier source shadows a later one (a warning);
         // two definitions within one source are a mistake (an error naming both places).
-        const from = serviceSource.get(key);
-        const shadowed = from !== input.source;
-        diagnostics.push({
-          severity: shadowed ? 'warning' : 'error',
-          file: svc.origin.file,
-          line: svc.origin.line,
-          field: 'metadata.name',
-          message: shadowed
-            ? `service "${svc.name}" in namespace "${svc.namespace}" is shadowed by the ${from ?? 'other'} source (${previous.origin.file}:${previous.origin.line})`
-            : `service "${svc.name}" in namespace "${svc.namespace}" is already defined at ${previous.origin.file}:${previous.origin.line}`,
-        });
+        diagnostics.push(duplicateServiceDiagnostic(svc, input.source, previous, serviceSource.get(key)));
         continue;
       }
       services.set(key, svc);
@@ -196,6 +186,24 @@ export function* buildRegistrySteps(written: readonly SourcedInput[], options: B
     inputs,
   };
   return { registry, diagnostics };
+}
+
+/**
+ * A second definition of one service: shadowed by an earlier source (a warning: precedence at
+ * work), or defined twice within one source (an error naming both places). The whole build and the
+ * live registry (live-registry.ts) report it in the same words.
+ */
+export function duplicateServiceDiagnostic(svc: ServiceInput, source: string | undefined, winner: ServiceInput, winnerSource: string | undefined): Diagnostic {
+  const shadowed = winnerSource !== source;
+  return {
+    severity: shadowed ? 'warning' : 'error',
+    file: svc.origin.file,
+    line: svc.origin.line,
+    field: 'metadata.name',
+    message: shadowed
+      ? `service "${svc.name}" in namespace "${svc.namespace}" is shadowed by the ${winnerSource ?? 'other'} source (${winner.origin.file}:${winner.origin.line})`
+      : `service "${svc.name}" in namespace "${svc.namespace}" is already defined at ${winner.origin.file}:${winner.origin.line}`,
+  };
 }
 
 /** The registrations source's id (sources/registrations-source.ts); registry/ does not import sources/. */

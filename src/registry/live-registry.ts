@@ -18,7 +18,7 @@
 import type { Cidr } from '../dns/cidr.js';
 import type { DomainName, PTRRecord } from '../dns/types.js';
 import { allocateClusterIps, type ClusterIpAllocation } from './allocate-cluster-ips.js';
-import { BUILT_IN_NAMESPACES, normalizeZone, preferredGroups, REGISTRATIONS_SOURCE_ID, structureNode, type SourcedInput } from './build-registry.js';
+import { BUILT_IN_NAMESPACES, duplicateServiceDiagnostic, normalizeZone, preferredGroups, REGISTRATIONS_SOURCE_ID, structureNode, type SourcedInput } from './build-registry.js';
 import { deriveControlPlane, DEFAULT_SERVICE_CIDRS } from './derive-control-plane.js';
 import type { Diagnostic } from './diagnostics.js';
 import { deriveEndpointsFromSelectors } from './endpoints-from-selectors.js';
@@ -275,21 +275,7 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
     const diagnostics: Diagnostic[] = [];
     const from = winner.of.source;
     const registered = from === REGISTRATIONS_SOURCE_ID;
-    for (const c of kept.slice(1)) {
-      // An earlier source shadows a later one (a warning); two definitions within one source are a mistake.
-      const shadowed = from !== c.of.source;
-      const svc = c.value;
-      const first = winner.value;
-      diagnostics.push({
-        severity: shadowed ? 'warning' : 'error',
-        file: svc.origin.file,
-        line: svc.origin.line,
-        field: 'metadata.name',
-        message: shadowed
-          ? `service "${svc.name}" in namespace "${svc.namespace}" is shadowed by the ${from} source (${first.origin.file}:${first.origin.line})`
-          : `service "${svc.name}" in namespace "${svc.namespace}" is already defined at ${first.origin.file}:${first.origin.line}`,
-      });
-    }
+    for (const c of kept.slice(1)) diagnostics.push(duplicateServiceDiagnostic(c.value, c.of.source, winner.value, from));
     const own = (groups.get(key) ?? []).filter((g) => g.of.source === from).sort(byBuildOrder).map((g) => g.value);
     // Selectors apply only where no EndpointSlices/Endpoints exist for the service (from any source):
     // those are the controller's own output and win. Derived groups go with whichever service won.
