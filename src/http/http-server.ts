@@ -10,7 +10,7 @@ import { didYouMean } from '../did-you-mean.js';
 import { RegistryError } from '../errors.js';
 import type { ServerMetrics } from './metrics.js';
 import { BODY_DEFAULTS, createBodyChecker, type BodyLimits } from './registration-body.js';
-import { listenHttp } from './listen-http.js';
+import { listenHttp, type HttpListener } from './listen-http.js';
 import { checkRequest, type GuardPolicy, type Refusal } from './request-guard.js';
 import { handleUiData, serveUiAsset, type UiData } from './ui-routes.js';
 
@@ -70,10 +70,7 @@ export interface HttpServerOptions {
   readonly ui?: UiData;
 }
 
-export interface HttpListener {
-  readonly address: { address: string; port: number };
-  close(): Promise<void>;
-}
+export type { HttpListener } from './listen-http.js';
 
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpListener> {
   const maxBody = options.maxBodyBytes ?? BODY_DEFAULTS.maxBytes;

@@ -1,7 +1,12 @@
 /** Binds a node:http server and hands back its bound address and a close that also ends kept-alive connections. */
 import type { Server } from 'node:http';
-import type { HttpListener } from './http-server.js';
 import type { GuardPolicy } from './request-guard.js';
+
+/** A bound HTTP listener: where it listens, and how to close it. */
+export interface HttpListener {
+  readonly address: { address: string; port: number };
+  close(): Promise<void>;
+}
 
 /**
  * Listens on host:port (port 0 picks one), rejecting with the bind error. Returns the listener and

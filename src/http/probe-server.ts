@@ -5,8 +5,7 @@
  * probes without exposing metrics or the /v1 API. The same request guard runs first.
  */
 import { createServer, type Server } from 'node:http';
-import type { HttpListener } from './http-server.js';
-import { listenHttp } from './listen-http.js';
+import { listenHttp, type HttpListener } from './listen-http.js';
 import { checkRequest, type GuardPolicy, type Refusal } from './request-guard.js';
 
 export interface ProbeServerOptions {

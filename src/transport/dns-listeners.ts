@@ -10,14 +10,9 @@ import { createServer, isIP, isIPv6, type Server, type Socket } from 'node:net';
 import { MAX_FRAME, TcpFrameDecoder, frameMessage } from '../wire/tcp-framing.js';
 import type { NativeUdpAddon, NativeUdpStats, UdpEngine } from './native-addon.js';
 import { bindNativeUdp, type NativeUdpSocket } from './native-udp.js';
+import type { BoundAddress, ListenerMeta, PacketHandler } from './packet-handler.js';
 
-export interface ListenerMeta {
-  readonly transport: 'udp' | 'tcp';
-  readonly client: { readonly address: string; readonly port: number };
-}
-
-/** Answers one message: the reply bytes, or undefined to send nothing (a dropped query). */
-export type PacketHandler = (packet: Buffer, meta: ListenerMeta) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
+export type { BoundAddress, ListenerMeta, PacketHandler } from './packet-handler.js';
 
 /**
  * A limit that was reached, for logs and metrics:
@@ -88,12 +83,6 @@ export interface ListenerOptions extends ListenerLimits {
  * reads one UDP socket, and the primary accepts TCP connections and hands them out round-robin.
  */
 export type SocketSharing = 'reuse-port' | 'cluster';
-
-export interface BoundAddress {
-  readonly address: string;
-  readonly family: 'IPv4' | 'IPv6';
-  readonly port: number;
-}
 
 export interface DnsListeners {
   readonly addresses: { readonly udp: BoundAddress; readonly tcp: BoundAddress };

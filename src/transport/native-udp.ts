@@ -6,7 +6,7 @@
  */
 import { isIPv6 } from 'node:net';
 import type { NativeHandle, NativeUdpAddon, NativeUdpStats } from './native-addon.js';
-import type { BoundAddress, ListenerMeta, PacketHandler } from './dns-listeners.js';
+import type { BoundAddress, ListenerMeta, PacketHandler } from './packet-handler.js';
 
 /** Datagrams per recvmmsg: the probe in issue 22 measured the gain flattening out near 64. */
 const BATCH = 64;
