@@ -397,9 +397,12 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     },
     openWatches: (resource) => [...watchers].filter((w) => resource === undefined || w.resource === resource).length,
     async close() {
+      // Stop accepting first: a client that reconnects between the destroys and close() would
+      // otherwise hold close() open until it exits (it is stopped after this, in a later hook).
+      const closed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
       for (const w of watchers) w.res.destroy();
       for (const s of sockets) s.destroy();
-      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
     },
   };
 }
