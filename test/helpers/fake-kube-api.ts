@@ -135,10 +135,14 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     (req, res) => handle(req, res),
   );
   const sockets = new Set<import('node:net').Socket>();
-  server.on('secureConnection', (s) => {
+  // Raw TCP connections too, not only those past the TLS handshake: one still shaking hands when
+  // close() runs would otherwise hold close() open.
+  const track = (s: import('node:net').Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
-  });
+  };
+  server.on('connection', track);
+  server.on('secureConnection', track);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
 
