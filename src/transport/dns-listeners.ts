@@ -10,7 +10,7 @@ import { createServer, isIP, isIPv6, type Server, type Socket } from 'node:net';
 import { MAX_FRAME, TcpFrameDecoder, frameMessage } from '../wire/tcp-framing.js';
 import type { NativeUdpAddon, NativeUdpStats, UdpEngine } from './native-addon.js';
 import { bindNativeUdp, type NativeUdpSocket } from './native-udp.js';
-import type { BoundAddress, ListenerMeta, PacketHandler } from './packet-handler.js';
+import { callHandler, type BoundAddress, type ListenerMeta, type PacketHandler } from './packet-handler.js';
 
 export type { BoundAddress, ListenerMeta, PacketHandler } from './packet-handler.js';
 
@@ -272,14 +272,7 @@ function serveTcp(socket: Socket, ctx: TcpContext): TcpConnection {
   const dispatch = (message: Buffer): void => {
     inFlight++;
     ctx.progress(socket);
-    let reply: ReturnType<PacketHandler>;
-    try {
-      reply = ctx.handler(message, meta);
-    } catch (error) {
-      ctx.onError(error, meta);
-      finish();
-      return;
-    }
+    const reply = callHandler(ctx.handler, message, meta, ctx.onError);
     if (reply === undefined || reply instanceof Uint8Array) {
       send(reply);
       finish();
@@ -370,13 +363,7 @@ function serveDgram(udp: UdpSocket, handler: PacketHandler, onError: (error: unk
   const udpMetaBase = { transport: 'udp' } as const;
   udp.on('message', (packet, rinfo) => {
     const meta: ListenerMeta = { transport: 'udp', client: { address: rinfo.address, port: rinfo.port } };
-    let reply: ReturnType<PacketHandler>;
-    try {
-      reply = handler(packet, meta);
-    } catch (error) {
-      onError(error, meta);
-      return;
-    }
+    const reply = callHandler(handler, packet, meta, onError);
     if (reply === undefined) return;
     if (reply instanceof Uint8Array) {
       if (open()) udp.send(reply, rinfo.port, rinfo.address);

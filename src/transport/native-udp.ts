@@ -6,7 +6,7 @@
  */
 import { isIPv6 } from 'node:net';
 import type { NativeHandle, NativeUdpAddon, NativeUdpStats } from './native-addon.js';
-import type { BoundAddress, ListenerMeta, PacketHandler } from './packet-handler.js';
+import { callHandler, type BoundAddress, type ListenerMeta, type PacketHandler } from './packet-handler.js';
 
 /** Datagrams per recvmmsg: the probe in issue 22 measured the gain flattening out near 64. */
 const BATCH = 64;
@@ -62,13 +62,7 @@ export function bindNativeUdp(addon: NativeUdpAddon, host: string, port: number,
           slabUsed += length;
           const at = i * ADDR_RECORD;
           const meta: ListenerMeta = { transport: 'udp', client: clientOf(addresses, at) };
-          let reply: ReturnType<PacketHandler>;
-          try {
-            reply = handler(packet, meta);
-          } catch (error) {
-            onError(error, meta);
-            continue;
-          }
+          const reply = callHandler(handler, packet, meta, onError);
           if (reply === undefined) continue;
           if (reply instanceof Uint8Array) {
             if (reply.length <= OUT_SLOT) {

@@ -14,3 +14,16 @@ export interface BoundAddress {
   readonly family: 'IPv4' | 'IPv6';
   readonly port: number;
 }
+
+/**
+ * Calls the handler for one message: a synchronous throw is reported and counts as no reply, so
+ * one bad packet never takes a listener down (the three read loops share this).
+ */
+export function callHandler(handler: PacketHandler, packet: Buffer, meta: ListenerMeta, onError: (error: unknown, meta: ListenerMeta) => void): ReturnType<PacketHandler> {
+  try {
+    return handler(packet, meta);
+  } catch (error) {
+    onError(error, meta);
+    return undefined;
+  }
+}

@@ -6,27 +6,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildQuery, decodeReply, sendUdp } from '../helpers/dns-client.js';
+import { killAfterTest } from '../helpers/cli.js';
 import { pollUntil } from '../helpers/poll.js';
 
 const main = resolve('dist/main.js');
-const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
-  }
-});
 
 /** Starts the CLI with --log-queries, reads stderr up to the listening line, and hands the pipe over. */
 async function startLogging(extra: string[] = []): Promise<{ child: ChildProcess; port: number; seen: string }> {
   const child = spawn(process.execPath, [main, '--host', '127.0.0.1', '--port', '0', '--http', 'off', '--upstream', 'none', '--zones', 'zones', '--log-queries', '--log-format', 'json', ...extra], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  children.push(child);
+  killAfterTest(child);
   let seen = '';
   const port = await new Promise<number>((done, fail) => {
     const onData = (chunk: Buffer): void => {

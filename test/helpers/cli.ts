@@ -16,6 +16,12 @@ afterEach(async () => {
   }
 });
 
+/** Kills `child` after the current test if it is still running (what startCli does for its own). */
+export function killAfterTest<T extends ChildProcess>(child: T): T {
+  children.push(child);
+  return child;
+}
+
 export interface RunningCli {
   child: ChildProcess;
   port: number;
