@@ -17,87 +17,55 @@ import { createDnsServer, type DnsServer } from '../../src/server.js';
 import { buildQuery } from '../helpers/dns-client.js';
 import { pollUntil } from '../helpers/poll.js';
 import { nativeAvailable } from '../helpers/udp-engine.js';
+import { createVethNamespace, type VethNamespace } from '../helpers/veth-namespace.js';
 
-const id = process.pid % 100_000;
-const NS = `cdsq-${id}`;
-const HOST_END = `csh${id}`;
-const CLIENT_END = `csc${id}`;
 /** Enough replies to fill an 8 MiB send buffer (4 MiB asked, doubled by the kernel: about 10,000 small replies) and the 1,024-slot queue behind it. */
 const QUERIES = 15_000;
 const CLIENT = fileURLToPath(new URL('../helpers/udp-flood-client.mjs', import.meta.url));
 let unavailable: string | undefined;
-let hostAddress = '';
-let clientAddress = '';
+let testBed: VethNamespace | undefined;
 
-const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 /** While the server in this process answers, nothing here may block its event loop: tc runs async. */
 const runAsync = async (cmd: string, args: string[]) => (await promisify(execFile)(cmd, args, { encoding: 'utf8' })).stdout;
 
-/** A /30 of 198.18.0.0/15 (RFC 2544 test bed addresses) that no interface here uses yet. */
-function freeSubnet(): [string, string] {
-  const used = run('ip', ['-4', '-o', 'addr', 'show']);
-  for (let i = 0; i < 64; i++) {
-    const n = (id * 13 + 8191 + i) % 16384;
-    const base = `198.18.${Math.floor(n / 64)}.`;
-    const fourth = (n % 64) * 4;
-    if (!used.includes(`${base}${fourth + 1}/`) && !used.includes(`${base}${fourth + 2}/`)) return [`${base}${fourth + 1}`, `${base}${fourth + 2}`];
-  }
-  throw new Error('no free /30 in 198.18.0.0/15');
-}
-
 /** Throttled: a trickle out of the host end, with room in the qdisc for every reply (nothing dropped there). */
-const throttle = (verb: 'add' | 'change', rate: string) => runAsync('tc', ['qdisc', verb, 'dev', HOST_END, 'root', 'tbf', 'rate', rate, 'burst', '16kb', 'limit', '64mb']);
+const throttle = (verb: 'add' | 'change', rate: string) => runAsync('tc', ['qdisc', verb, 'dev', testBed!.hostEnd, 'root', 'tbf', 'rate', rate, 'burst', '16kb', 'limit', '64mb']);
 
 /** Packets the qdisc dropped, and how many still wait in it. */
 async function qdiscState(): Promise<{ dropped: number; backlog: number }> {
-  const text = await runAsync('tc', ['-s', 'qdisc', 'show', 'dev', HOST_END]);
+  const text = await runAsync('tc', ['-s', 'qdisc', 'show', 'dev', testBed!.hostEnd]);
   return { dropped: Number(/dropped (\d+)/.exec(text)?.[1] ?? NaN), backlog: Number(/backlog \S+ (\d+)p/.exec(text)?.[1] ?? NaN) };
 }
 
 /** Replies the client's socket had no room for (its namespace's own UDP counters). */
 async function clientReceiveBufferErrors(): Promise<number> {
-  const snmp = await runAsync('ip', ['netns', 'exec', NS, 'cat', '/proc/net/snmp']);
+  const snmp = await runAsync('ip', ['netns', 'exec', testBed!.name, 'cat', '/proc/net/snmp']);
   const [header, values] = snmp.split('\n').filter((line) => line.startsWith('Udp:'));
   const names = header!.split(/\s+/);
   return Number(values!.split(/\s+/)[names.indexOf('RcvbufErrors')]);
 }
 
 beforeAll(() => {
-  try {
-    run('ip', ['netns', 'add', NS]);
-  } catch (error) {
-    unavailable = `ip netns is not permitted here (${String((error as { stderr?: string }).stderr ?? error).trim()})`;
+  const created = createVethNamespace('sq');
+  if ('unavailable' in created) {
+    unavailable = created.unavailable;
     return;
   }
-  [hostAddress, clientAddress] = freeSubnet();
-  run('ip', ['link', 'add', HOST_END, 'type', 'veth', 'peer', 'name', CLIENT_END]);
-  run('ip', ['link', 'set', CLIENT_END, 'netns', NS]);
-  run('ip', ['addr', 'add', `${hostAddress}/30`, 'dev', HOST_END]);
-  run('ip', ['link', 'set', HOST_END, 'up']);
-  run('ip', ['netns', 'exec', NS, 'ip', 'addr', 'add', `${clientAddress}/30`, 'dev', CLIENT_END]);
-  run('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', CLIENT_END, 'up']);
+  testBed = created;
   try {
-    run('tc', ['qdisc', 'add', 'dev', HOST_END, 'root', 'tbf', 'rate', '8kbit', 'burst', '16kb', 'limit', '64mb']);
-    run('tc', ['qdisc', 'del', 'dev', HOST_END, 'root']);
+    execFileSync('tc', ['qdisc', 'add', 'dev', created.hostEnd, 'root', 'tbf', 'rate', '8kbit', 'burst', '16kb', 'limit', '64mb'], { stdio: 'pipe' });
+    execFileSync('tc', ['qdisc', 'del', 'dev', created.hostEnd, 'root'], { stdio: 'pipe' });
   } catch (error) {
     unavailable = `tc tbf is not available here (${String((error as { stderr?: string }).stderr ?? error).trim()})`;
   }
 });
 
-afterAll(() => {
-  if (!hostAddress) return;
-  try {
-    run('ip', ['link', 'del', HOST_END]);
-  } catch {
-    // Gone with the namespace already.
-  }
-  run('ip', ['netns', 'del', NS]);
-});
+afterAll(() => testBed?.remove());
 
 /** The client in the namespace, and a way to ask it one line at a time. */
 function startClient(port: number): { ask(line: string): Promise<string>; sent: Promise<void>; child: ChildProcessWithoutNullStreams } {
   const question = buildQuery('web.shop.svc.cluster.local', 'A').toString('hex');
-  const child = spawn('ip', ['netns', 'exec', NS, process.execPath, CLIENT, hostAddress, String(port), String(QUERIES), question]);
+  const child = spawn('ip', ['netns', 'exec', testBed!.name, process.execPath, CLIENT, testBed!.hostAddress, String(port), String(QUERIES), question]);
   const lines: Interface = createInterface({ input: child.stdout });
   const waiting: Array<(line: string) => void> = [];
   let onSent: () => void = () => {};
@@ -125,7 +93,7 @@ async function responsesWritten(server: DnsServer): Promise<number> {
 async function floodThroughThrottle(udpEngine: 'native' | 'dgram') {
   const server: DnsServer = createDnsServer({
     zones: ['test/fixtures/equivalence/native.yaml'],
-    host: hostAddress,
+    host: testBed!.hostAddress,
     port: 0,
     upstream: 'none',
     http: '127.0.0.1:0',
@@ -160,7 +128,7 @@ async function floodThroughThrottle(udpEngine: 'native' | 'dgram') {
     return { ids, answered, expected, mostQueued, overflow, sendErrors, qdiscDropped, clientDropped: await clientReceiveBufferErrors() };
   } finally {
     client.child.kill();
-    await runAsync('tc', ['qdisc', 'del', 'dev', HOST_END, 'root']).catch(() => {});
+    await runAsync('tc', ['qdisc', 'del', 'dev', testBed!.hostEnd, 'root']).catch(() => {});
     await server.stop();
   }
 }
