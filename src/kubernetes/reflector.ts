@@ -212,22 +212,30 @@ export function startReflector(spec: ResourceSpec, handlers: ReflectorHandlers, 
     if (version) resourceVersion = version;
   }
 
+  /**
+   * Lists and hands the whole collection to `replace`: objects deleted while we were away disappear
+   * there. Its own function, so the parsed list is garbage once it returns: a list kept in the
+   * suspended frame of `run` would hold every object's JSON for as long as the watch runs.
+   * False when stopped meanwhile.
+   */
+  async function relist(): Promise<boolean> {
+    const { version, items } = await list();
+    if (signal.aborted) return false;
+    resourceVersion = version;
+    healthy();
+    handlers.replace(items);
+    if (!synced) {
+      synced = true;
+      handlers.synced();
+    }
+    return true;
+  }
+
   async function run(): Promise<void> {
     let goneAgain = false;
     while (!signal.aborted) {
       try {
-        if (resourceVersion === undefined) {
-          const { version, items } = await list();
-          if (signal.aborted) break;
-          resourceVersion = version;
-          healthy();
-          // `replace` gets the whole collection: objects deleted while we were away disappear here.
-          handlers.replace(items);
-          if (!synced) {
-            synced = true;
-            handlers.synced();
-          }
-        }
+        if (resourceVersion === undefined && !(await relist())) break;
         if (watches++ > 0) handlers.restarted();
         const events = await watchOnce();
         if (events > 0) goneAgain = false;

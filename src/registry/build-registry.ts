@@ -6,7 +6,7 @@ import { deriveControlPlane } from './derive-control-plane.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { EndpointGroupInput, RegistryInput, ServiceInput } from './model.js';
 import type { NameNode, Registry, ServiceSummary } from './registry.js';
-import { serviceNames } from './service-names.js';
+import { serviceNames, structureNode } from './service-names.js';
 
 export interface BuildOptions {
   /** Cluster domain, any case, with or without the trailing dot. */
@@ -39,10 +39,8 @@ export interface BuildResult {
 /** Namespaces every Kubernetes cluster has, so `<ns>.svc.<zone>` and pod names in them exist. */
 export const BUILT_IN_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-const noRecords: readonly never[] = Object.freeze([]);
-
-/** `svc.<zone>`, `<ns>.svc.<zone>`, `<ns>.pod.<zone>`: names that exist without records (NODATA). One shared object. */
-export const structureNode: NameNode = Object.freeze({ role: 'structure', a: noRecords, aaaa: noRecords, cname: undefined, srv: noRecords });
+/** Names that exist without records (NODATA): one shared object (service-names.ts). */
+export { structureNode };
 
 /** Normalises a cluster domain: lowercase, no leading/trailing dots. */
 export function normalizeZone(domain: string): DomainName {
@@ -146,7 +144,9 @@ export function* buildRegistrySteps(written: readonly SourcedInput[], options: B
     // Every name of one service lies under its own name, so the parts never overlap (service-names.ts).
     const part = serviceNames(svc, groups, zone, ttl);
     for (const [name, n] of part.nodes) names.set(name, n);
-    for (const [owner, target] of part.ptrs) {
+    for (let i = 0; i < part.ptrs.length; i += 2) {
+      const owner = part.ptrs[i]!;
+      const target = part.ptrs[i + 1]!;
       let list = reverse.get(owner);
       if (!list) reverse.set(owner, (list = []));
       if (!list.some((r) => r.target === target)) list.push({ type: 'PTR', name: owner, ttl, target });

@@ -168,7 +168,8 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
 
   // Derived state.
   let allocation: ClusterIpAllocation = allocateClusterIps([], serviceCidrs);
-  const parts = new Map<string, ServiceNames>();
+  /** Each service key's committed part, slim: its names (their nodes live in `names`) and PTR pairs. */
+  const parts = new Map<string, KeptPart>();
   const keyDiagnostics = new Map<string, readonly Diagnostic[]>();
   const servicesPerNamespace = new Map<string, number>();
   let endpointTotal = 0;
@@ -176,7 +177,11 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
   // The live maps every snapshot view shares.
   const names = new Map<DomainName, NameNode>();
   const reverse = new Map<DomainName, PTRRecord[]>();
-  const reverseTargets = new Map<DomainName, Map<DomainName, number>>();
+  /**
+   * `owner target` PTR pairs that more than one part holds, and how many more: normally none, since
+   * every target lies under its own service's name; kept so that removing one part keeps the other's.
+   */
+  const extraPtrs = new Map<string, number>();
   const namespaces = new Set<string>();
   const podIps = new Map<string, Set<string>>();
   const summaries = new Map<string, ServiceSummary>();
@@ -315,12 +320,23 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
     return out;
   }
 
-  function setPtr(owner: DomainName, target: DomainName, by: 1 | -1, changedOwners: Set<DomainName>): void {
-    let targets = reverseTargets.get(owner);
-    if (!targets) reverseTargets.set(owner, (targets = new Map()));
-    count(targets, target, by);
-    if (targets.size === 0) reverseTargets.delete(owner);
-    changedOwners.add(owner);
+  /**
+   * Counts a part's PTR pairs up or down into `owners`, the working target lists of the reverse
+   * owners a commit touches (copied from the live map when first touched; written back sorted).
+   */
+  function setPtrs(ptrs: readonly DomainName[], by: 1 | -1, owners: Map<DomainName, DomainName[]>): void {
+    for (let i = 0; i < ptrs.length; i += 2) {
+      const owner = ptrs[i]!;
+      const target = ptrs[i + 1]!;
+      let targets = owners.get(owner);
+      if (!targets) owners.set(owner, (targets = (reverse.get(owner) ?? []).map((r) => r.target)));
+      const at = targets.indexOf(target);
+      if (by > 0) {
+        if (at < 0) targets.push(target);
+        else count(extraPtrs, `${owner} ${target}`, 1);
+      } else if (extraPtrs.size > 0 && extraPtrs.has(`${owner} ${target}`)) count(extraPtrs, `${owner} ${target}`, -1);
+      else if (at >= 0) targets.splice(at, 1);
+    }
   }
 
   /** What batches indexed while a whole build served touched: recomputed once the live maps serve again. */
@@ -396,7 +412,7 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
     const removed: string[] = [];
     const changed: string[] = [];
     const changedNames: DomainName[] = [];
-    const changedOwners = new Set<DomainName>();
+    const changedOwners = new Map<DomainName, DomainName[]>();
     const namespacesTouched = new Set(touched.namespaces);
     const written: { names: [DomainName, NameNode | undefined][]; reverse: [DomainName, PTRRecord[] | undefined][]; namespaces: [string, boolean][]; podIps: [string, Set<string> | undefined][]; registered: [string, boolean][] } = { names: [], reverse: [], namespaces: [], podIps: [], registered: [] };
     for (const [key, { part, diagnostics, registered }] of computed) {
@@ -415,12 +431,12 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
       if (!old && !part) continue; // endpoints of a service nobody defines
       if (old && part && old.summary.kind === part.summary.kind && old.summary.fingerprint === part.summary.fingerprint) continue; // same names: keep the old part and its memo
       if (old) {
-        for (const name of old.nodes.keys()) {
+        for (const name of old.names) {
           if (part?.nodes.has(name)) continue;
           names.delete(name);
           written.names.push([name, undefined]);
         }
-        for (const [owner, target] of old.ptrs) setPtr(owner, target, -1, changedOwners);
+        setPtrs(old.ptrs, -1, changedOwners);
         endpointTotal -= old.endpoints;
         changedNames.push(old.name);
       }
@@ -429,9 +445,9 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
           names.set(name, node);
           written.names.push([name, node]);
         }
-        for (const [owner, target] of part.ptrs) setPtr(owner, target, 1, changedOwners);
+        setPtrs(part.ptrs, 1, changedOwners);
         endpointTotal += part.endpoints;
-        parts.set(key, part);
+        parts.set(key, { name: part.name, names: [...part.nodes.keys()], ptrs: part.ptrs, summary: part.summary, endpoints: part.endpoints });
         summaries.set(key, part.summary);
         if (!old) changedNames.push(part.name);
       } else {
@@ -444,14 +460,12 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
       if (!old || !part) namespacesTouched.add(ns);
       (old ? (part ? changed : removed) : added).push(key);
     }
-    for (const owner of changedOwners) {
-      const targets = reverseTargets.get(owner);
-      if (!targets) {
+    for (const [owner, targets] of changedOwners) {
+      if (targets.length === 0) {
         reverse.delete(owner);
         written.reverse.push([owner, undefined]);
       } else {
-        const sorted = [...targets.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-        const ptrs: PTRRecord[] = sorted.map((target) => ({ type: 'PTR', name: owner, ttl, target }));
+        const ptrs: PTRRecord[] = targets.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).map((target) => ({ type: 'PTR', name: owner, ttl, target }));
         reverse.set(owner, ptrs);
         written.reverse.push([owner, ptrs]);
       }
@@ -531,6 +545,15 @@ export function createLiveRegistry(options: LiveRegistryOptions): LiveRegistry {
     orderedInputs,
     diagnostics: () => [...allocation.diagnostics, ...[...keyDiagnostics.values()].flat()],
   };
+}
+
+/** What the live registry keeps of a committed part (ServiceNames without its node map). */
+interface KeptPart {
+  readonly name: DomainName;
+  readonly names: readonly DomainName[];
+  readonly ptrs: readonly DomainName[];
+  readonly summary: ServiceSummary;
+  readonly endpoints: number;
 }
 
 /** What a batch's objects reach before derivation widens it. */

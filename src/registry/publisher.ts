@@ -87,6 +87,8 @@ interface SourceState {
   synced: boolean;
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+
 export function createPublisher(ref: MutableRegistryRef, options: PublisherOptions): Publisher {
   const precedence = options.precedence ?? DEFAULT_PRECEDENCE;
   const now = options.now ?? Date.now;
@@ -310,7 +312,16 @@ export function createPublisher(ref: MutableRegistryRef, options: PublisherOptio
 
   function sinkFor(state: SourceState): RegistrySink {
     const id = state.source.id;
-    const tag = (input: RegistryInput): SourcedInput => ({ ...input, source: id });
+    // Written out field by field: V8 gave each `{ ...input, source }` copy its own hidden class.
+    const tag = (input: RegistryInput): SourcedInput => ({
+      namespaces: input.namespaces,
+      services: input.services,
+      endpointGroups: input.endpointGroups,
+      pods: input.pods,
+      workloads: input.workloads ?? NONE,
+      hostObjects: input.hostObjects ?? NONE,
+      source: id,
+    });
     return {
       upsert(key, input) {
         state.objects.set(key, tag(input));

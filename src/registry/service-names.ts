@@ -16,7 +16,8 @@ import type { NameNode, NameRole, ServiceSummary } from './registry.js';
 export interface ServiceNames {
   readonly name: DomainName;
   readonly nodes: ReadonlyMap<DomainName, NameNode>;
-  readonly ptrs: readonly (readonly [DomainName, DomainName])[];
+  /** Flat (reverse owner, target) pairs: `[owner0, target0, owner1, target1, …]`, one array, no tuple per pair. */
+  readonly ptrs: readonly DomainName[];
   readonly summary: ServiceSummary;
   /** Ready endpoint addresses counted (the registry's `endpoints` count). */
   readonly endpoints: number;
@@ -33,6 +34,9 @@ interface MutableNode {
 
 const noRecords: readonly never[] = Object.freeze([]);
 
+/** `svc.<zone>`, `<ns>.svc.<zone>`, `_tcp.<svc>…`: names that exist without records (NODATA). One shared object. */
+export const structureNode: NameNode = Object.freeze({ role: 'structure', a: noRecords, aaaa: noRecords, cname: undefined, srv: noRecords });
+
 /**
  * The names of `svc` (already with its final ClusterIPs) given the endpoint groups that belong to
  * it (its own source's and derived ones, EndpointSlices preferred over Endpoints by the caller).
@@ -41,7 +45,7 @@ export function serviceNames(svc: ServiceInput, groups: readonly EndpointGroupIn
   const ns = svc.namespace.toLowerCase();
   const svcName: DomainName = `${svc.name.toLowerCase()}.${ns}.svc.${zone}`;
   const names = new Map<DomainName, MutableNode>();
-  const ptrs: [DomainName, DomainName][] = [];
+  const ptrs: DomainName[] = [];
   const ptrSeen = new Set<string>();
 
   const node = (name: DomainName, role: NameRole): MutableNode => {
@@ -68,7 +72,7 @@ export function serviceNames(svc: ServiceInput, groups: readonly EndpointGroupIn
     const key = `${owner} ${target}`;
     if (ptrSeen.has(key)) return;
     ptrSeen.add(key);
-    ptrs.push([owner, target]);
+    ptrs.push(owner, target);
   };
   let lastProtocolName = '';
   const addSrv = (owner: DomainName, protocol: string, port: number, target: DomainName) => {
@@ -154,7 +158,8 @@ export function serviceNames(svc: ServiceInput, groups: readonly EndpointGroupIn
   }
 
   // Sort for deterministic answers and give SRV sets equal weights (RFC 2782; CoreDNS splits 100).
-  for (const n of names.values()) {
+  const nodes = new Map<DomainName, NameNode>();
+  for (const [name, n] of names) {
     if (n.a.length > 1) (n.a as ARecord[]).sort((x, y) => compareIp(x.address, y.address));
     if (n.aaaa.length > 1) (n.aaaa as AAAARecord[]).sort((x, y) => compareIp(x.address, y.address));
     if (n.srv.length > 0) {
@@ -163,19 +168,31 @@ export function serviceNames(svc: ServiceInput, groups: readonly EndpointGroupIn
       for (const r of n.srv as { weight: number }[]) r.weight = weight;
       if (n.srv.length > 1) (n.srv as SRVRecord[]).sort((x, y) => (x.target === y.target ? x.port - y.port : x.target < y.target ? -1 : 1));
     }
+    // What the registry keeps: exact-length arrays (an array grown by push keeps room for 16), and
+    // the one shared node for a name without records.
+    const empty = n.role === 'structure' && n.a.length + n.aaaa.length + n.srv.length === 0 && n.cname === undefined;
+    nodes.set(name, empty ? structureNode : { role: n.role, a: exact(n.a), aaaa: exact(n.aaaa), cname: n.cname, srv: exact(n.srv) });
   }
-  return { name: svcName, nodes: names, ptrs, summary, endpoints: ready.length };
+  return { name: svcName, nodes, ptrs: exact(ptrs), summary, endpoints: ready.length };
 }
 
-/** A cheap string that changes whenever the service's DNS-visible data changes. */
+/** The same elements in an array of exactly their length (shared empty when none). */
+function exact<T>(list: readonly T[]): readonly T[] {
+  return list.length === 0 ? noRecords : list.slice();
+}
+
+/**
+ * A cheap string that changes whenever the service's DNS-visible data changes. Joined once, so it
+ * is one flat string, not the chain of pieces `+=` would keep alive for as long as the service.
+ */
 function fingerprintOf(svc: ServiceInput, ready: readonly { label: string; address: string; ports: EndpointGroupInput['ports'] }[]): string {
-  let out = `${svc.clusterIPs.join(',')}|${svc.externalName ?? ''}|`;
-  for (const p of svc.ports) out += `${p.name ?? ''}/${p.protocol}/${p.port},`;
+  const out: string[] = [svc.clusterIPs.join(','), '|', svc.externalName ?? '', '|'];
+  for (const p of svc.ports) out.push(`${p.name ?? ''}/${p.protocol}/${p.port},`);
   for (const e of ready) {
-    out += `|${e.label}=${e.address}`;
-    for (const p of e.ports) out += `:${p.name ?? ''}/${p.protocol}/${p.port}`;
+    out.push(`|${e.label}=${e.address}`);
+    for (const p of e.ports) out.push(`:${p.name ?? ''}/${p.protocol}/${p.port}`);
   }
-  return out;
+  return out.join('');
 }
 
 /** `_http._tcp.web.shop.svc.cluster.local`; port names and protocols match case-insensitively. */
