@@ -164,14 +164,25 @@ static void enqueue(engine_t *e, const struct sockaddr_storage *to, socklen_t to
   set_events(e);
 }
 
+typedef enum { SENT, WOULD_BLOCK, FAILED } send_result_t;
+
+// One datagram with sendto, retried on EINTR. FAILED (its own fault: EMSGSIZE, an unreachable
+// network) is counted; WOULD_BLOCK (EAGAIN) is the caller's to queue or keep.
+static send_result_t send_one(engine_t *e, const struct sockaddr_storage *to, socklen_t to_len, const void *data, size_t len) {
+  for (;;) {
+    if (sendto(e->fd, data, len, MSG_DONTWAIT, (const struct sockaddr *)to, to_len) >= 0) return SENT;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return WOULD_BLOCK;
+    e->send_errors++;
+    return FAILED;
+  }
+}
+
 // Sends what waits in the queue, oldest first, until the kernel says EAGAIN again.
 static void flush_queue(engine_t *e) {
   while (e->q_count > 0) {
     queued_t *slot = &e->queue[e->q_head];
-    ssize_t r = sendto(e->fd, slot->data, slot->len, MSG_DONTWAIT, (struct sockaddr *)&slot->to, slot->to_len);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-    if (r < 0) e->send_errors++;
+    if (send_one(e, &slot->to, slot->to_len, slot->data, slot->len) == WOULD_BLOCK) break;
     free(slot->data);
     slot->data = NULL;
     e->q_head = (e->q_head + 1) % QUEUE_CAP;
@@ -504,18 +515,9 @@ static napi_value engine_send(napi_env env, napi_callback_info info) {
   struct sockaddr_storage to;
   socklen_t to_len = read_addr_record((const uint8_t *)record, &to);
   if (to_len == 0) return NULL;
-  if (e->q_count > 0) {
-    enqueue(e, &to, to_len, data, (uint32_t)len);
-    return NULL;
-  }
-  for (;;) {
-    ssize_t r = sendto(e->fd, data, len, MSG_DONTWAIT, (struct sockaddr *)&to, to_len);
-    if (r >= 0) return NULL;
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) enqueue(e, &to, to_len, data, (uint32_t)len);
-    else e->send_errors++;
-    return NULL;
-  }
+  // Behind what already waits (replies keep their order), else straight out unless the kernel says EAGAIN.
+  if (e->q_count > 0 || send_one(e, &to, to_len, data, len) == WOULD_BLOCK) enqueue(e, &to, to_len, data, (uint32_t)len);
+  return NULL;
 }
 
 // stats(handle) → counters for /metrics and tests.

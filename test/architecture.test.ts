@@ -42,6 +42,8 @@ const edges: Edge[] = files.flatMap((from) => {
 });
 
 const ours = (e: Edge) => e.to.endsWith('.ts');
+/** server.ts and the files it composes the server from: the only ones that cross layers. */
+const isCompositionRoot = (path: string) => path === 'server.ts' || path.startsWith('compose/');
 const layer = (path: string) => (path.includes('/') ? path.slice(0, path.indexOf('/') + 1) : path);
 const violations = (list: Edge[]) => list.map((e) => `${e.from} → ${e.to}${e.typeOnly ? ' (type)' : ''}`);
 
@@ -67,7 +69,7 @@ const PURE_SOURCES = [
 describe('architecture: who may import what (docs/architecture.md)', () => {
   it('reads the imports of every file (the parser itself works)', () => {
     expect(files.length).toBeGreaterThan(50);
-    expect(edges).toContainEqual({ from: 'server.ts', to: 'registry/publisher.ts', typeOnly: false });
+    expect(edges).toContainEqual({ from: 'compose/registry-sources.ts', to: 'registry/publisher.ts', typeOnly: false });
     expect(edges).toContainEqual({ from: 'sources/yaml-documents.ts', to: 'yaml', typeOnly: false });
   });
 
@@ -105,14 +107,14 @@ describe('architecture: who may import what (docs/architecture.md)', () => {
     expect(violations(edges.filter((e) => e.from.startsWith('transport/') && ours(e) && !allowed(e)))).toEqual([]);
   });
 
-  it('kubernetes/ imports the registry model and contract, the pure converters and errors; only server.ts, commands/command-registry.ts, options.ts and cli-args.ts (types) import it', () => {
+  it('kubernetes/ imports the registry model and contract, the pure converters and errors; only compose/registry-sources.ts, commands/command-registry.ts, options.ts and cli-args.ts (types) import it', () => {
     const allowedIn = (e: Edge) =>
       /^(kubernetes|registry)\//.test(e.to) ||
       ['sources/kubernetes-manifests.ts', 'sources/field-checks.ts', 'sources/yaml-documents.ts', 'sources/source-document.ts', 'errors.ts'].includes(e.to) ||
       (e.to === 'log.ts' && e.typeOnly);
     expect(violations(edges.filter((e) => e.from.startsWith('kubernetes/') && ours(e) && !allowedIn(e)))).toEqual([]);
     const importers = edges.filter((e) => e.to.startsWith('kubernetes/') && !e.from.startsWith('kubernetes/'));
-    const allowedOut = (e: Edge) => e.from === 'server.ts' || e.from === 'commands/command-registry.ts' || ((e.from === 'options.ts' || e.from === 'cli-args.ts') && e.typeOnly);
+    const allowedOut = (e: Edge) => e.from === 'compose/registry-sources.ts' || e.from === 'commands/command-registry.ts' || ((e.from === 'options.ts' || e.from === 'cli-args.ts') && e.typeOnly);
     expect(violations(importers.filter((e) => !allowedOut(e)))).toEqual([]);
   });
 
@@ -139,7 +141,7 @@ describe('architecture: who may import what (docs/architecture.md)', () => {
     expect(shared).toEqual([]);
   });
 
-  it('only server.ts (the composition root) and the CLI entry wire transports, HTTP, sources and the publisher together', () => {
+  it('only the composition root (server.ts and compose/) wires transports, HTTP, sources and the publisher together', () => {
     const edgeLayers = ['transport/', 'http/'];
     const crossing = edges.filter(
       (e) =>
@@ -147,7 +149,7 @@ describe('architecture: who may import what (docs/architecture.md)', () => {
         !e.typeOnly &&
         edgeLayers.includes(layer(e.to)) &&
         layer(e.from) !== layer(e.to) &&
-        !['server.ts'].includes(e.from) &&
+        !isCompositionRoot(e.from) &&
         // A --workers worker counts queries into its own metrics for the primary to add up.
         !(e.from === 'workers/worker-process.ts' && e.to === 'http/metrics.ts') &&
         // The primary asks which UDP engine its workers will run (they bind their own sockets with the native one).
@@ -155,7 +157,13 @@ describe('architecture: who may import what (docs/architecture.md)', () => {
     );
     expect(violations(crossing)).toEqual([]);
     const publisherUsers = edges.filter((e) => e.to === 'registry/publisher.ts' && !e.typeOnly && !e.from.startsWith('registry/'));
-    expect(violations(publisherUsers.filter((e) => e.from !== 'server.ts'))).toEqual([]);
+    expect(violations(publisherUsers.filter((e) => e.from !== 'compose/registry-sources.ts'))).toEqual([]);
+  });
+
+  it('compose/ is the composition root\'s own: only server.ts and compose/ import it, and it never imports server.ts (no cycle)', () => {
+    expect(files.filter((f) => f.startsWith('compose/')).length).toBeGreaterThan(3);
+    expect(violations(edges.filter((e) => e.to.startsWith('compose/') && !isCompositionRoot(e.from)))).toEqual([]);
+    expect(violations(edges.filter((e) => e.from.startsWith('compose/') && e.to === 'server.ts'))).toEqual([]);
   });
 });
 

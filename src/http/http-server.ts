@@ -11,7 +11,7 @@ import { RegistryError } from '../errors.js';
 import type { ServerMetrics } from './metrics.js';
 import { BODY_DEFAULTS, createBodyChecker, type BodyLimits } from './registration-body.js';
 import { listenHttp, type HttpListener } from './listen-http.js';
-import { checkRequest, type GuardPolicy, type Refusal } from './request-guard.js';
+import { checkRequest, GUARD_RESPONSE_HEADERS, type GuardPolicy, type Refusal } from './request-guard.js';
 import { handleUiData, serveUiAsset, type UiData } from './ui-routes.js';
 
 /** Every route and the methods it answers: 404 with a near path for the rest, 405 with Allow for a wrong method. */
@@ -99,7 +99,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpL
     if (req.method === 'GET' && path === '/metrics') {
       // Off loopback a set token guards the metrics too (Prometheus sends it: authorization.credentials).
       if (!options.loopback && !authorised(req)) return send(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': 'Bearer' });
-      res.writeHead(200, { 'content-type': options.metrics.contentType });
+      res.writeHead(200, { 'content-type': options.metrics.contentType, ...GUARD_RESPONSE_HEADERS });
       res.end(await options.metrics.render());
       return;
     }
@@ -205,11 +205,11 @@ function readBody(req: IncomingMessage, max: number): Promise<string | undefined
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.writeHead(status, { 'content-type': 'application/json', ...GUARD_RESPONSE_HEADERS, ...headers });
   res.end(`${JSON.stringify(body)}\n`);
 }
 
 function text(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...GUARD_RESPONSE_HEADERS });
   res.end(body);
 }

@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { listenHttp, type HttpListener } from './listen-http.js';
-import { checkRequest, type GuardPolicy, type Refusal } from './request-guard.js';
+import { checkRequest, GUARD_RESPONSE_HEADERS, type GuardPolicy, type Refusal } from './request-guard.js';
 
 export interface ProbeServerOptions {
   readonly host: string;
@@ -27,7 +27,7 @@ export async function startProbeServer(options: ProbeServerOptions): Promise<Htt
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const method = req.method ?? 'GET';
     const reply = (status: number, body: string, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...GUARD_RESPONSE_HEADERS, ...headers });
       res.end(body);
     };
     const refusal = policy === undefined ? undefined : checkRequest({ method, path, headers: req.headers }, policy);

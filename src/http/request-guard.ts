@@ -40,6 +40,18 @@ export interface Refusal {
 }
 
 /** Media types a registration body may be sent as; none is CORS-safelisted, so a form cannot send them. */
+/**
+ * On every response, for browsers that let a request through anyway (one that sends neither Origin
+ * nor Sec-Fetch-Site): `nosniff` keeps JSON from running as a `<script>`, CORP `same-origin` makes the
+ * browser withhold any response from a page of another origin (Fetch standard, "cross-origin resource
+ * policy check"), and `no-store` keeps answers about the registry out of shared caches.
+ */
+export const GUARD_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'cross-origin-resource-policy': 'same-origin',
+  'cache-control': 'no-store',
+};
+
 export const WRITE_CONTENT_TYPES: readonly string[] = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'application/json'];
 
 /** Page paths a person may open from a link (a top-level navigation): they hold no data themselves. */

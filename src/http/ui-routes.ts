@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { QueryFilter, QueryLog, QueryRow } from './query-log.js';
+import { GUARD_RESPONSE_HEADERS } from './request-guard.js';
 
 /** No inline script or style, nothing from elsewhere, not framed (the page shows names and addresses). */
 export const UI_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -44,7 +45,7 @@ export function serveUiAsset(path: string, res: ServerResponse): boolean {
   if (!body) {
     const dir = assetDirectory();
     if (!dir) {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...GUARD_RESPONSE_HEADERS });
       res.end('the /ui page is not built: run npm run build\n');
       return true;
     }
@@ -52,6 +53,7 @@ export function serveUiAsset(path: string, res: ServerResponse): boolean {
     cache.set(asset.file, body);
   }
   res.writeHead(200, {
+    ...GUARD_RESPONSE_HEADERS,
     'content-type': asset.type,
     'content-length': body.length,
     'content-security-policy': UI_CSP,
@@ -123,9 +125,8 @@ export function handleUiData(data: UiData, req: IncomingMessage, res: ServerResp
  */
 function streamQueries(log: QueryLog, filter: QueryFilter, req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, {
+    ...GUARD_RESPONSE_HEADERS,
     'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
     connection: 'keep-alive',
   });
   res.write(': cluster-dns query stream\n\n');
@@ -147,6 +148,6 @@ function streamQueries(log: QueryLog, filter: QueryFilter, req: IncomingMessage,
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.writeHead(status, { 'content-type': 'application/json', ...GUARD_RESPONSE_HEADERS });
   res.end(`${JSON.stringify(body)}\n`);
 }

@@ -111,6 +111,10 @@ export function convertKeyedDocuments(documents: readonly SourceDocument[]): Key
     if (structural && out.namespaces.length === 0) return;
     const namespace = out.namespaces[0]?.name ?? 'default';
     objects.push(keyed(objectKey('namespace', '', namespace), { ...emptyRegistryInput(), namespaces: out.namespaces }, namespace, () => problems.line(['namespace']), []));
+    // Grouped once: a filter of every output per service was quadratic (20k services: 4 s).
+    const servicesByName = groupBy(out.services, (s) => s.name);
+    const groupsByService = groupBy(out.endpointGroups, (g) => g.service);
+    const podsByName = groupBy(out.pods, (p) => p.name);
     const services = isRecord(value.services) ? value.services : {};
     for (const [name, spec] of Object.entries(services)) {
       const lower = name.toLowerCase();
@@ -118,17 +122,29 @@ export function convertKeyedDocuments(documents: readonly SourceDocument[]): Key
       const failed = own.some((d) => d.severity === 'error');
       const input = failed
         ? undefined
-        : { ...emptyRegistryInput(), services: out.services.filter((s) => s.name === lower), endpointGroups: out.endpointGroups.filter((g) => g.service === lower) };
+        : { ...emptyRegistryInput(), services: servicesByName.get(lower) ?? [], endpointGroups: groupsByService.get(lower) ?? [] };
       objects.push(keyed(objectKey('service', namespace, lower), input, JSON.stringify([namespace, name, spec ?? null]), () => problems.line(['services', name]), own));
     }
     const pods = isRecord(value.pods) ? value.pods : {};
     for (const [name, ips] of Object.entries(pods)) {
       const own = byField.get(`pods.${name}`) ?? [];
       const failed = own.some((d) => d.severity === 'error');
-      const input = failed ? undefined : { ...emptyRegistryInput(), pods: out.pods.filter((p) => p.name === name) };
+      const input = failed ? undefined : { ...emptyRegistryInput(), pods: podsByName.get(name) ?? [] };
       objects.push(keyed(objectKey('pod', namespace, name), input, JSON.stringify([namespace, name, ips ?? null]), () => problems.line(['pods', name]), own));
     }
   }
+}
+
+/** Items by a key, each list in input order. */
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = groups.get(key);
+    if (list) list.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
 }
 
 function keyed(key: ObjectKey, input: RegistryInput | undefined, fingerprint: string, lineOf: () => number, diagnostics: readonly Diagnostic[]): KeyedObject {

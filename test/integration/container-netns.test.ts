@@ -5,54 +5,31 @@
  * port), and /etc/netns/NAME/resolv.conf pointing at it with the search path a Pod would have.
  * Skips, saying why, where `ip netns` is not permitted (it needs root / CAP_SYS_ADMIN).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDnsServer, type DnsServer } from '../../src/server.js';
+import { createVethNamespace, type VethNamespace } from '../helpers/veth-namespace.js';
 
-const id = process.pid % 100_000;
-const NS = `cdns-${id}`;
-const HOST_END = `cdh${id}`;
-const CONTAINER_END = `cdc${id}`;
 let unavailable: string | undefined;
+let container: VethNamespace | undefined;
 let hostAddress = '';
-let containerAddress = '';
 let server: DnsServer | undefined;
 
-const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const runAsync = promisify(execFile);
 /** Set-up commands may block; a client in the namespace must not, or this process's server could not answer it. */
-const inContainer = async (args: string[]) => (await runAsync('ip', ['netns', 'exec', NS, ...args], { encoding: 'utf8' })).stdout;
-
-/** A /30 of 198.18.0.0/15 (RFC 2544: never routed beyond a test bed) that no interface here uses yet. */
-function freeSubnet(): [string, string] {
-  const used = run('ip', ['-4', '-o', 'addr', 'show']);
-  for (let i = 0; i < 64; i++) {
-    const n = (id * 7 + i) % 16384;
-    const third = Math.floor(n / 64);
-    const fourth = (n % 64) * 4;
-    const base = `198.18.${third}.`;
-    if (!used.includes(`${base}${fourth + 1}/`) && !used.includes(`${base}${fourth + 2}/`)) return [`${base}${fourth + 1}`, `${base}${fourth + 2}`];
-  }
-  throw new Error('no free /30 in 198.18.0.0/15');
-}
+const inContainer = async (args: string[]) => (await runAsync('ip', ['netns', 'exec', container!.name, ...args], { encoding: 'utf8' })).stdout;
 
 beforeAll(async () => {
-  try {
-    run('ip', ['netns', 'add', NS]);
-  } catch (error) {
-    unavailable = `ip netns is not permitted here (${String((error as { stderr?: string }).stderr ?? error).trim()})`;
+  const created = createVethNamespace('ct');
+  if ('unavailable' in created) {
+    unavailable = created.unavailable;
     return;
   }
-  [hostAddress, containerAddress] = freeSubnet();
-  run('ip', ['link', 'add', HOST_END, 'type', 'veth', 'peer', 'name', CONTAINER_END]);
-  run('ip', ['link', 'set', CONTAINER_END, 'netns', NS]);
-  run('ip', ['addr', 'add', `${hostAddress}/30`, 'dev', HOST_END]);
-  run('ip', ['link', 'set', HOST_END, 'up']);
-  run('ip', ['netns', 'exec', NS, 'ip', 'addr', 'add', `${containerAddress}/30`, 'dev', CONTAINER_END]);
-  run('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', CONTAINER_END, 'up']);
-  run('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up']);
+  container = created;
+  hostAddress = created.hostAddress;
+  const NS = created.name;
   // `ip netns exec` bind-mounts /etc/netns/NAME/* over /etc: the container's own resolver files.
   mkdirSync(`/etc/netns/${NS}`, { recursive: true });
   writeFileSync(`/etc/netns/${NS}/resolv.conf`, `nameserver ${hostAddress}\nsearch shop.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n`);
@@ -72,19 +49,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-  if (unavailable) return;
-  rmSync(`/etc/netns/${NS}`, { recursive: true, force: true });
+  if (!container) return;
+  rmSync(`/etc/netns/${container.name}`, { recursive: true, force: true });
   try {
     rmdirSync('/etc/netns'); // only when empty: another namespace's files stay
   } catch {
     // Not empty, or not ours.
   }
-  try {
-    run('ip', ['link', 'del', HOST_END]);
-  } catch {
-    // Gone with the namespace already.
-  }
-  run('ip', ['netns', 'del', NS]);
+  container.remove();
 });
 
 describe('a container resolving through a server on its bridge address', () => {

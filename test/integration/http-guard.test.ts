@@ -108,6 +108,33 @@ describe('HTTP: nothing a web page can reach', () => {
     expect((await rawRequest(http, { path: '/v1/records', headers: { host: `other.test:${http}` } })).status).toBe(403);
   });
 
+  it('marks every response nosniff, same-origin (CORP) and no-store, for a browser that sends neither Origin nor Sec-Fetch-Site', async () => {
+    const { http } = await defaultServer();
+    const probes = (await startServer({ zones, http: 'off', probes: '127.0.0.1:0' })).server.probesAddress!.port;
+    const requests: Array<[number, Parameters<typeof rawRequest>[1]]> = [
+      [http, { path: '/v1/records' }],
+      [http, { path: '/v1/registrations' }],
+      [http, { path: '/metrics' }],
+      [http, { path: '/health' }],
+      [http, { path: '/ready' }],
+      [http, { path: '/ui' }],
+      [http, { path: '/v1/nope' }],
+      [http, { path: '/v1/records', headers: { host: 'attacker.example' } }],
+      [probes, { path: '/health' }],
+      [probes, { path: '/ready' }],
+    ];
+    for (const [port, request] of requests) {
+      const reply = await rawRequest(port, request);
+      expect({ path: request.path, nosniff: reply.headers['x-content-type-options'], corp: reply.headers['cross-origin-resource-policy'], store: reply.headers['cache-control'] }).toEqual({
+        path: request.path,
+        nosniff: 'nosniff',
+        corp: 'same-origin',
+        // The page's own files may be revalidated; nothing else is kept.
+        store: request.path === '/ui' ? 'no-cache' : 'no-store',
+      });
+    }
+  });
+
   it('says 404 with the nearest route for a mistyped path, and 405 with Allow for a wrong method', async () => {
     const { http } = await defaultServer();
     const missing = await rawRequest(http, { path: '/v1/registration' });
