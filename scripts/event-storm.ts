@@ -17,6 +17,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { queryUdp } from '../test/helpers/dns-client.js';
 import { startFakeKubeApi } from '../test/helpers/fake-kube-api.js';
+import { pollUntil, writeFakeKubeconfig } from './lib/fake-api-cli.js';
 import { endpointSlice, namespace, service } from '../test/helpers/kube-objects.js';
 
 const SERVICES = Number(process.env.STORM_SERVICES ?? 10_000);
@@ -58,17 +59,7 @@ for (let h = 0; h < HEADLESS; h++) {
 const dir = mkdtempSync(join(tmpdir(), 'cluster-dns-storm-'));
 mkdirSync(join(dir, 'zones'));
 const kubeconfig = join(dir, 'kubeconfig');
-writeFileSync(
-  kubeconfig,
-  JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    'current-context': 'fake',
-    clusters: [{ name: 'fake', cluster: { server: api.url, 'certificate-authority-data': Buffer.from(api.caCert).toString('base64') } }],
-    users: [{ name: 'u', user: { token: TOKEN } }],
-    contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'u' } }],
-  }),
-);
+writeFakeKubeconfig(kubeconfig, api, TOKEN);
 
 const serverArgs = ['dist/main.js', '--kubeconfig', kubeconfig, '--zones', join(dir, 'zones'), '--upstream', 'none', '--port', '0', '--http', '127.0.0.1:0', '--shutdown-grace', '0', ...(WORKERS > 0 ? ['--workers', String(WORKERS)] : [])];
 const [command, args] = CORE === 'none' ? [process.execPath, serverArgs] : ['taskset', ['-c', CORE, process.execPath, ...serverArgs]];
@@ -77,15 +68,7 @@ const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 let stderr = '';
 child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-200_000)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const until = async <T>(check: () => Promise<T | undefined> | T | undefined, what: string, ms = 300_000): Promise<T> => {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}\n${stderr.slice(-2000)}`);
-    await sleep(5);
-  }
-};
+const until = <T>(check: () => Promise<T | undefined> | T | undefined, what: string, ms = 300_000) => pollUntil(check, what, () => stderr, ms);
 
 /** The server and its worker processes (taskset execs node in place, so child.pid is the server). */
 function processTree(root: number): number[] {

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { queryUdp } from '../test/helpers/dns-client.js';
 import { startFakeKubeApi } from '../test/helpers/fake-kube-api.js';
+import { pollUntil, writeFakeKubeconfig } from './lib/fake-api-cli.js';
 import { endpointSlice, namespace, service } from '../test/helpers/kube-objects.js';
 
 const FROM = process.env.CENSUS_FROM ?? 'api';
@@ -48,17 +49,7 @@ const args = ['--heapsnapshot-signal=SIGUSR2', join(process.cwd(), 'dist/main.js
 if (api) {
   for (const [resource, , , object] of cluster()) api.put(resource, object);
   const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      'current-context': 'fake',
-      clusters: [{ name: 'fake', cluster: { server: api.url, 'certificate-authority-data': Buffer.from(api.caCert).toString('base64') } }],
-      users: [{ name: 'u', user: { token: TOKEN } }],
-      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'u' } }],
-    }),
-  );
+  writeFakeKubeconfig(kubeconfig, api, TOKEN);
   args.push('--kubeconfig', kubeconfig);
 } else {
   const items = cluster().map(([, kind, apiVersion, object]) => ({ apiVersion, kind, ...object }));
@@ -70,15 +61,7 @@ let stderr = '';
 child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-100_000)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(check: () => Promise<T | undefined> | T | undefined, what: string, ms = 300_000): Promise<T> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}\n${stderr.slice(-2000)}`);
-    await sleep(20);
-  }
-}
+const until = <T>(check: () => Promise<T | undefined> | T | undefined, what: string) => pollUntil(check, what, () => stderr, 300_000, 20);
 const rssMiB = () => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 
 /**
