@@ -39,9 +39,6 @@ export interface BuildResult {
 /** Namespaces every Kubernetes cluster has, so `<ns>.svc.<zone>` and pod names in them exist. */
 export const BUILT_IN_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-/** Names that exist without records (NODATA): one shared object (service-names.ts). */
-export { structureNode };
-
 /** Normalises a cluster domain: lowercase, no leading/trailing dots. */
 export function normalizeZone(domain: string): DomainName {
   return domain.toLowerCase().replace(/^\.+|\.+$/g, '');

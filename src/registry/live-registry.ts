@@ -18,7 +18,7 @@
 import type { Cidr } from '../dns/cidr.js';
 import type { DomainName, PTRRecord } from '../dns/types.js';
 import { allocateClusterIps, type ClusterIpAllocation } from './allocate-cluster-ips.js';
-import { BUILT_IN_NAMESPACES, duplicateServiceDiagnostic, normalizeZone, preferredGroups, REGISTRATIONS_SOURCE_ID, structureNode, type SourcedInput } from './build-registry.js';
+import { BUILT_IN_NAMESPACES, duplicateServiceDiagnostic, normalizeZone, preferredGroups, REGISTRATIONS_SOURCE_ID, type SourcedInput } from './build-registry.js';
 import { deriveControlPlane, DEFAULT_SERVICE_CIDRS } from './derive-control-plane.js';
 import type { Diagnostic } from './diagnostics.js';
 import { deriveEndpointsFromSelectors } from './endpoints-from-selectors.js';
@@ -26,7 +26,7 @@ import type { EndpointGroupInput, PodInput, ServiceInput } from './model.js';
 import type { HostIndex } from './build-host-index.js';
 import type { NameNode, Registry, RegistryChanges, ServiceSummary } from './registry.js';
 import type { ObjectKey } from './registry-source.js';
-import { serviceNames, type ServiceNames } from './service-names.js';
+import { serviceNames, structureNode, type ServiceNames } from './service-names.js';
 import { findUnmatchedSelectors } from './unmatched-selectors.js';
 
 export interface LiveRegistryOptions {

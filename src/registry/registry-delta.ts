@@ -6,7 +6,7 @@
  */
 import type { DomainName } from '../dns/types.js';
 import type { HostIndex } from './build-host-index.js';
-import { structureNode } from './build-registry.js';
+import { structureNode } from './service-names.js';
 import type { RegistryEntries } from './live-registry.js';
 import type { NameNode, Registry, RegistryChanges } from './registry.js';
 

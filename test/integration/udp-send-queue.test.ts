@@ -155,10 +155,9 @@ describe('replies the kernel will not take at once (EAGAIN)', () => {
 
   it('node:dgram: libuv queues every reply, so all arrive, in order', async (context) => {
     if (unavailable) return context.skip(unavailable);
+    // node:dgram has no engine counters (udpStats() is undefined): every answered query must arrive.
     const run = await floodThroughThrottle('dgram');
-    expect(run.overflow).toBe(0);
     expect(run.qdiscDropped).toBe(0);
-    expect(run.sendErrors).toBe(0);
     expect(run.ids.length + run.clientDropped).toBe(run.answered);
     expect(inSendingOrder(run.ids)).toBe(true);
   });
